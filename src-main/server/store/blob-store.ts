@@ -1,0 +1,269 @@
+/**
+ * Content blobs on disk (SPEC §5): `<quarantine>/blobs/<first two hex>/<sha256>`, written
+ * through `<quarantine>/tmp/`. Blobs are stored deflated and scrambled (never runnable); making
+ * that form is the caller's job, this module only moves bytes durably.
+ */
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { StoreError } from './store-error.js';
+
+const SHA256 = /^[0-9a-f]{64}$/;
+const FAN_OUT = /^[0-9a-f]{2}$/;
+
+/** Throw unless `sha256` is 64 lower-case hex digits (it becomes a file name). */
+export function assertSha256(sha256: string): void {
+  if (!SHA256.test(sha256)) throw new StoreError('invalid-blob', `not a SHA-256: ${sha256}`);
+}
+
+function isMissing(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException | null)?.code === 'ENOENT';
+}
+
+/** A blob being written: append chunks, then `finish` (fsync) or `abort`. */
+export class TempBlob {
+  private handle: FileHandle | undefined;
+  private state: 'open' | 'finished' | 'installed' | 'aborted' = 'open';
+  private written = 0;
+
+  /** @internal Use `BlobStore.createTemp`. */
+  constructor(
+    readonly path: string,
+    handle: FileHandle,
+  ) {
+    this.handle = handle;
+  }
+
+  /** True once `finish` has made the bytes durable. */
+  get finished(): boolean {
+    return this.state === 'finished';
+  }
+
+  /** Append bytes. */
+  async write(chunk: Buffer | Uint8Array): Promise<void> {
+    if (this.state !== 'open' || this.handle === undefined) {
+      throw new StoreError('invalid-blob', `temp blob is ${this.state}`);
+    }
+    let offset = 0;
+    while (offset < chunk.length) {
+      const { bytesWritten } = await this.handle.write(chunk, offset, chunk.length - offset);
+      offset += bytesWritten;
+    }
+    this.written += chunk.length;
+  }
+
+  /** Flush the bytes to stable storage and close the file. */
+  async finish(): Promise<{ storedSize: number }> {
+    if (this.state !== 'open' || this.handle === undefined) {
+      throw new StoreError('invalid-blob', `temp blob is ${this.state}`);
+    }
+    const handle = this.handle;
+    this.handle = undefined;
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    this.state = 'finished';
+    return { storedSize: this.written };
+  }
+
+  /** Discard the temp file (harmless after `install`, which has moved it away). */
+  async abort(): Promise<void> {
+    if (this.state === 'installed' || this.state === 'aborted') return;
+    this.state = 'aborted';
+    const handle = this.handle;
+    this.handle = undefined;
+    await handle?.close().catch(() => undefined);
+    await fs.promises.unlink(this.path).catch((error: unknown) => {
+      if (!isMissing(error)) throw error;
+    });
+  }
+
+  /** @internal Called by `BlobStore.install` once the file has been moved or dropped. */
+  markInstalled(): void {
+    this.state = 'installed';
+  }
+}
+
+/** The quarantine folder's blob files. */
+export class BlobStore {
+  /** Folder holding the fan-out directories of blob files. */
+  readonly blobsDir: string;
+  /** Folder for blobs being written; everything in it is garbage after a restart. */
+  readonly tmpDir: string;
+  /** Directories whose entries changed since the last `syncDirs`. */
+  private dirty = new Set<string>();
+  /** Per-blob chain that serialises install and remove of the same hash. */
+  private readonly locks = new Map<string, Promise<unknown>>();
+  /** Blobs an intake is about to commit; `remove` leaves them alone. */
+  private readonly pins = new Map<string, number>();
+
+  constructor(readonly quarantineDir: string) {
+    this.blobsDir = path.join(quarantineDir, 'blobs');
+    this.tmpDir = path.join(quarantineDir, 'tmp');
+    fs.mkdirSync(this.blobsDir, { recursive: true });
+    fs.mkdirSync(this.tmpDir, { recursive: true });
+  }
+
+  /** Where the blob with this hash lives. */
+  pathFor(sha256: string): string {
+    assertSha256(sha256);
+    return path.join(this.blobsDir, sha256.slice(0, 2), sha256);
+  }
+
+  /** Start writing a new blob in the temp folder. */
+  async createTemp(): Promise<TempBlob> {
+    const file = path.join(this.tmpDir, `${randomUUID()}.tmp`);
+    const handle = await fs.promises.open(file, 'wx', 0o600);
+    return new TempBlob(file, handle);
+  }
+
+  /**
+   * Move a finished temp blob into place under its hash, or drop it when that content is
+   * already stored. The directory becomes durable at the next `syncDirs`.
+   */
+  async install(temp: TempBlob, sha256: string): Promise<{ existed: boolean }> {
+    const target = this.pathFor(sha256);
+    if (!temp.finished) throw new StoreError('invalid-blob', 'install before finish');
+    return this.withLock(sha256, async () => {
+      const dir = path.dirname(target);
+      if ((await fs.promises.mkdir(dir, { recursive: true })) !== undefined) {
+        this.dirty.add(this.blobsDir);
+      }
+      // Marked either way: an existing entry may itself still await its directory fsync.
+      this.dirty.add(dir);
+      const existed = await this.exists(sha256);
+      if (existed) await fs.promises.unlink(temp.path);
+      else await fs.promises.rename(temp.path, target);
+      temp.markInstalled();
+      return { existed };
+    });
+  }
+
+  /**
+   * Keep a blob from being removed until the returned function is called: hold it from before
+   * `install` until the row that uses it has committed (or failed).
+   */
+  pin(sha256: string): () => void {
+    this.pins.set(sha256, (this.pins.get(sha256) ?? 0) + 1);
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      const left = (this.pins.get(sha256) ?? 1) - 1;
+      if (left > 0) this.pins.set(sha256, left);
+      else this.pins.delete(sha256);
+    };
+  }
+
+  /** Fsync every directory changed since the last call, once each (one call per group commit). */
+  async syncDirs(): Promise<void> {
+    const dirs = [...this.dirty];
+    this.dirty = new Set();
+    // Windows cannot open a directory for fsync; NTFS journals the rename itself.
+    if (process.platform === 'win32') return;
+    for (let i = 0; i < dirs.length; i++) {
+      try {
+        const handle = await fs.promises.open(dirs[i]!, 'r');
+        try {
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+      } catch (error) {
+        for (const dir of dirs.slice(i)) this.dirty.add(dir);
+        throw error;
+      }
+    }
+  }
+
+  /** The stored (deflated, scrambled) bytes of a blob. */
+  openStored(sha256: string): Readable {
+    return fs.createReadStream(this.pathFor(sha256));
+  }
+
+  /** True when the blob file is present. */
+  async exists(sha256: string): Promise<boolean> {
+    try {
+      await fs.promises.stat(this.pathFor(sha256));
+      return true;
+    } catch (error) {
+      if (isMissing(error)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Delete a blob file whose row is gone (call after the deleting transaction committed). A
+   * pinned blob, or one `stillNeeded` claims (checked under the same lock as `install`), is
+   * left alone: an intake has referenced it again. True when removed.
+   */
+  async remove(sha256: string, stillNeeded: () => boolean = () => false): Promise<boolean> {
+    const file = this.pathFor(sha256);
+    return this.withLock(sha256, async () => {
+      if (this.pins.has(sha256) || stillNeeded()) return false;
+      try {
+        await fs.promises.unlink(file);
+        return true;
+      } catch (error) {
+        if (isMissing(error)) return false;
+        throw error;
+      }
+    });
+  }
+
+  /** Delete a blob file at once, without locking: only for recovery, before any intake. */
+  removeSync(sha256: string): boolean {
+    try {
+      fs.unlinkSync(this.pathFor(sha256));
+      return true;
+    } catch (error) {
+      if (isMissing(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Hashes of all blob files on disk, sorted. */
+  listBlobFiles(): string[] {
+    const out: string[] = [];
+    for (const dir of fs.readdirSync(this.blobsDir)) {
+      if (!FAN_OUT.test(dir)) continue;
+      for (const name of fs.readdirSync(path.join(this.blobsDir, dir))) {
+        if (SHA256.test(name) && name.startsWith(dir)) out.push(name);
+      }
+    }
+    return out.sort();
+  }
+
+  /** Paths of all files in the temp folder. */
+  listTempFiles(): string[] {
+    return fs
+      .readdirSync(this.tmpDir)
+      .map((name) => path.join(this.tmpDir, name))
+      .sort();
+  }
+
+  /** Delete everything in the temp folder (at start, nothing can be writing there). */
+  removeTemps(): number {
+    let removed = 0;
+    for (const file of this.listTempFiles()) {
+      fs.rmSync(file, { force: true, recursive: true });
+      removed++;
+    }
+    return removed;
+  }
+
+  private withLock<T>(sha256: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.locks.get(sha256) ?? Promise.resolve();
+    const next = previous.then(work, work);
+    const settled = next.catch(() => undefined);
+    this.locks.set(sha256, settled);
+    void settled.then(() => {
+      if (this.locks.get(sha256) === settled) this.locks.delete(sha256);
+    });
+    return next;
+  }
+}

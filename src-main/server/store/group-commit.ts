@@ -1,0 +1,123 @@
+/**
+ * Group commit (SPEC §5): intakes that finish at about the same time share one directory fsync
+ * and one SQLite commit. Nothing is acknowledged before its batch has committed.
+ */
+import type Database from 'better-sqlite3';
+import { createLogger } from '../../log/logger.js';
+import { StoreError } from './store-error.js';
+
+const log = createLogger('store');
+
+/** What the committer needs from the blob store. */
+export interface DirectorySyncer {
+  syncDirs(): Promise<void>;
+}
+
+/** Throughput counters, for the bench and health output. */
+export interface GroupCommitStats {
+  readonly batches: number;
+  readonly jobs: number;
+  readonly failedJobs: number;
+  readonly largestBatch: number;
+}
+
+interface Job {
+  readonly work: () => unknown;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (reason: unknown) => void;
+  outcome?: { ok: true; value: unknown } | { ok: false; error: unknown };
+}
+
+/** Runs synchronous database work in shared transactions, one batch at a time. */
+export class GroupCommitter {
+  private queue: Job[] = [];
+  private flushing: Promise<void> | undefined;
+  private closed = false;
+  private counters = { batches: 0, jobs: 0, failedJobs: 0, largestBatch: 0 };
+  private readonly runBatch: (jobs: Job[]) => void;
+
+  constructor(
+    db: Database.Database,
+    private readonly dirs: DirectorySyncer,
+  ) {
+    // A nested better-sqlite3 transaction is a savepoint: a throwing job rolls back only its
+    // own writes and the rest of the batch still commits.
+    const runJob = db.transaction((work: () => unknown) => work());
+    this.runBatch = db.transaction((jobs: Job[]) => {
+      for (const job of jobs) {
+        try {
+          job.outcome = { ok: true, value: runJob(job.work) };
+        } catch (error) {
+          job.outcome = { ok: false, error };
+        }
+      }
+    });
+  }
+
+  /**
+   * Run `work` (synchronous database writes) in the next batch. Resolves with its result once
+   * the batch has committed durably; rejects with its error alone if it threw. Blob files it
+   * refers to must already be installed, so that this batch's directory fsync covers them.
+   */
+  commit<T>(work: () => T): Promise<T> {
+    if (this.closed) return Promise.reject(new StoreError('closed', 'the store is closed'));
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      this.flushing ??= this.flushLoop();
+    });
+  }
+
+  /** Batches and jobs so far. */
+  get stats(): GroupCommitStats {
+    return { ...this.counters };
+  }
+
+  /** Resolves when every job queued so far has settled. */
+  async drain(): Promise<void> {
+    while (this.flushing !== undefined) await this.flushing;
+  }
+
+  /** Refuse new work and wait for queued work to settle. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.drain();
+  }
+
+  private async flushLoop(): Promise<void> {
+    try {
+      // Yield once so that callers who commit in the same tick share the first batch.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      while (this.queue.length > 0) {
+        const batch = this.queue;
+        this.queue = [];
+        await this.flush(batch);
+      }
+    } finally {
+      this.flushing = undefined;
+    }
+  }
+
+  private async flush(batch: Job[]): Promise<void> {
+    this.counters.batches++;
+    this.counters.jobs += batch.length;
+    this.counters.largestBatch = Math.max(this.counters.largestBatch, batch.length);
+    try {
+      await this.dirs.syncDirs();
+      this.runBatch(batch);
+    } catch (error) {
+      // The directory fsync or the commit itself failed: nothing in the batch is durable.
+      log.error('group commit failed', { jobs: batch.length, error: String(error) });
+      this.counters.failedJobs += batch.length;
+      for (const job of batch) job.reject(error);
+      return;
+    }
+    for (const job of batch) {
+      const outcome = job.outcome;
+      if (outcome?.ok) job.resolve(outcome.value);
+      else {
+        this.counters.failedJobs++;
+        job.reject(outcome?.error ?? new Error('job did not run'));
+      }
+    }
+  }
+}

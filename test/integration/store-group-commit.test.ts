@@ -1,0 +1,143 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src-main/server/store/database.js';
+import { AuditRepo } from '../../src-main/server/store/audit-repo.js';
+import { GroupCommitter } from '../../src-main/server/store/group-commit.js';
+import { openStore, type Store } from '../../src-main/server/store/index.js';
+import { setLogSink, type LogRecord } from '../../src-main/log/logger.js';
+
+const dirs: string[] = [];
+function tempDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cq-'));
+  dirs.push(dir);
+  return dir;
+}
+afterEach(() => {
+  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const sha = (n: number): string => n.toString(16).padStart(64, '0');
+
+/** A real intake's shape: blob file installed, then its rows committed. */
+async function intake(store: Store, n: number): Promise<number> {
+  const temp = await store.blobs.createTemp();
+  await temp.write(Buffer.from(`content ${n}`));
+  const { storedSize } = await temp.finish();
+  await store.blobs.install(temp, sha(n));
+  return store.committer.commit(() => {
+    store.blobsRepo.addRef(sha(n), storedSize, storedSize);
+    return store.samples.insert({
+      blobSha256: sha(n),
+      attributes: { 'X-Sample-Checksum': 'A'.repeat(32), 'X-Sample-Size': String(storedSize) },
+      platformKey: `p${n}`,
+      receivedAt: Date.now(),
+      skewMs: 0,
+      actor: 'intake',
+    });
+  });
+}
+
+describe('GroupCommitter', () => {
+  it('commits 100 concurrent intakes in far fewer batches, durably', async () => {
+    const dataDir = tempDir();
+    const store = openStore({ dataDir });
+    const ids = await Promise.all(Array.from({ length: 100 }, (_, i) => intake(store, i + 1)));
+    expect(new Set(ids).size).toBe(100);
+    const { batches, jobs } = store.committer.stats;
+    expect(jobs).toBe(100);
+    expect(batches).toBeGreaterThan(0);
+    expect(batches).toBeLessThanOrEqual(20);
+    await store.committer.close();
+    store.close();
+
+    const reopened = openStore({ dataDir });
+    try {
+      expect(reopened.recovery).toMatchObject({ orphanBlobsRemoved: 0, lostSamples: 0 });
+      expect(reopened.samples.list({ limit: 1000 }).total).toBe(100);
+      expect(reopened.blobs.listBlobFiles()).toHaveLength(100);
+      expect(reopened.audit.verify()).toEqual({ ok: true, rows: 100 });
+    } finally {
+      reopened.close();
+    }
+  });
+
+  it('rejects only the job that throws and rolls back only its writes', async () => {
+    const db = openDatabase(path.join(tempDir(), 'q.db'));
+    const audit = new AuditRepo(db);
+    let syncs = 0;
+    const committer = new GroupCommitter(db, { syncDirs: () => Promise.resolve(void syncs++) });
+    const insert = db.prepare("INSERT INTO settings (key, value, updated_at) VALUES (?, '1', 0)");
+    const results = await Promise.allSettled([
+      committer.commit(() => insert.run('a').changes),
+      committer.commit(() => {
+        insert.run('b');
+        audit.append({ actor: 't', action: 'doomed' });
+        throw new Error('job failed');
+      }),
+      committer.commit(() => {
+        audit.append({ actor: 't', action: 'kept' });
+        return insert.run('c').changes;
+      }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toEqual(new Error('job failed'));
+    expect(db.prepare('SELECT key FROM settings ORDER BY key').all()).toEqual([
+      { key: 'a' },
+      { key: 'c' },
+    ]);
+    expect(committer.stats).toMatchObject({ batches: 1, jobs: 3, failedJobs: 1 });
+    expect(syncs).toBe(1);
+    // The rolled-back audit row must not leave the chain pointing at a row that never was.
+    audit.append({ actor: 't', action: 'after' });
+    expect(audit.verify()).toEqual({ ok: true, rows: 2 });
+    db.close();
+  });
+
+  it('fails the whole batch when the directory fsync fails, committing nothing', async () => {
+    const db = openDatabase(path.join(tempDir(), 'q.db'));
+    let fail = true;
+    const committer = new GroupCommitter(db, {
+      syncDirs: () => (fail ? Promise.reject(new Error('EIO')) : Promise.resolve()),
+    });
+    const insert = db.prepare("INSERT INTO settings (key, value, updated_at) VALUES (?, '1', 0)");
+    const logged: LogRecord[] = [];
+    const previous = setLogSink((r) => logged.push(r));
+    const results = await Promise.allSettled([
+      committer.commit(() => insert.run('x')),
+      committer.commit(() => insert.run('y')),
+    ]).finally(() => setLogSink(previous));
+    expect(logged).toMatchObject([
+      { level: 'error', scope: 'store', message: 'group commit failed' },
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect(db.prepare('SELECT count(*) AS n FROM settings').get()).toEqual({ n: 0 });
+    fail = false;
+    await committer.commit(() => insert.run('z'));
+    expect(db.prepare('SELECT key FROM settings').all()).toEqual([{ key: 'z' }]);
+    db.close();
+  });
+
+  it('puts jobs that arrive during a flush into the next batch', async () => {
+    const db = openDatabase(path.join(tempDir(), 'q.db'));
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let calls = 0;
+    const committer = new GroupCommitter(db, {
+      syncDirs: () => (calls++ === 0 ? gate : Promise.resolve()),
+    });
+    const order: string[] = [];
+    const first = committer.commit(() => order.push('first'));
+    await new Promise((resolve) => setImmediate(resolve));
+    // The first batch is now waiting on its fsync; this one must not join it.
+    const second = committer.commit(() => order.push('second'));
+    release();
+    await Promise.all([first, second]);
+    expect(order).toEqual(['first', 'second']);
+    expect(committer.stats).toMatchObject({ batches: 2, jobs: 2 });
+    await committer.close();
+    await expect(committer.commit(() => 1)).rejects.toMatchObject({ code: 'closed' });
+    db.close();
+  });
+});
