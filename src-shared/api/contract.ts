@@ -1,0 +1,242 @@
+/**
+ * The control API contract (SPEC §4.6): every method with its request and response schema, and
+ * every pushed event with its payload schema. Server, `cq ctl`, the Electron main process and
+ * the renderer all take the API from here; method and event names are fixed forever because
+ * scripts depend on them.
+ */
+import { z } from 'zod';
+import {
+  absoluteFolderSchema,
+  alertSchema,
+  bulkResultSchema,
+  countSchema,
+  countsSchema,
+  epochMsSchema,
+  historyEntrySchema,
+  logEntrySchema,
+  logLevelSchema,
+  MAX_PAGE_ROWS,
+  quotaSchema,
+  sampleErrorSchema,
+  sampleIdSchema,
+  sampleIdsSchema,
+  sampleStatusSchema,
+  sampleSummarySchema,
+  searchTextSchema,
+  sessionUserSchema,
+} from './models.js';
+
+export * from './models.js';
+export * from './wire.js';
+
+/** What a method is: its request, its response and a one-line summary for `cq ctl --help`. */
+export interface MethodSpec {
+  readonly request: z.ZodType;
+  readonly response: z.ZodType;
+  readonly summary: string;
+}
+
+/** The columns `samples.list` can sort by (the list pane's columns plus the id). */
+export const SAMPLE_SORT_KEYS = [
+  'fileName',
+  'userName',
+  'computer',
+  'domain',
+  'receivedOn',
+  'submittedOn',
+  'submittedBy',
+  'status',
+  'virus',
+  'analyzed',
+  'age',
+  'sampleState',
+  'definitionsNeeded',
+  'sampleErrors',
+  'id',
+] as const;
+
+/** A sort column of `samples.list`. */
+export type SampleSortKey = (typeof SAMPLE_SORT_KEYS)[number];
+
+const bulkRequest = z.strictObject({ ids: sampleIdsSchema });
+const emptyRequest = z.strictObject({});
+const configRecord = z.record(z.string(), z.unknown());
+const sampleResponse = z.strictObject({ sample: sampleSummarySchema });
+
+/** Every control API method. */
+export const METHODS = {
+  'session.login': {
+    request: z.strictObject({
+      user: z.string().min(1).max(256),
+      password: z.string().max(1024),
+      domain: z.string().max(256).optional(),
+    }),
+    response: sessionUserSchema,
+    summary: 'Log a remote console in (user, password, optional domain).',
+  },
+  'server.info': {
+    request: emptyRequest,
+    response: z.strictObject({
+      name: z.string(),
+      version: z.string(),
+      setupType: z.enum(['internet', 'email']),
+      activeDefinitions: z.strictObject({ sequence: countSchema, version: z.string() }).nullable(),
+      counts: countsSchema,
+      quota: quotaSchema,
+      listeners: z.record(z.string(), z.string()),
+      startedAt: epochMsSchema,
+    }),
+    summary: 'Name, version, setup type, active definitions, counts, quota and listeners.',
+  },
+  'samples.list': {
+    request: z.strictObject({
+      offset: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).default(0),
+      limit: z.number().int().min(1).max(MAX_PAGE_ROWS).default(100),
+      sort: z.enum(SAMPLE_SORT_KEYS).default('receivedOn'),
+      order: z.enum(['asc', 'desc']).default('desc'),
+      filter: z
+        .strictObject({
+          status: z.array(sampleStatusSchema).min(1).max(32).optional(),
+          host: searchTextSchema.optional(),
+          virus: searchTextSchema.optional(),
+          text: searchTextSchema.optional(),
+        })
+        .optional(),
+    }),
+    response: z.strictObject({
+      total: countSchema,
+      offset: countSchema,
+      rows: z.array(sampleSummarySchema),
+    }),
+    summary: 'One page of quarantined items, sorted and filtered.',
+  },
+  'samples.get': {
+    request: z.strictObject({ id: sampleIdSchema }),
+    response: z.strictObject({
+      sample: sampleSummarySchema,
+      attributes: z.record(z.string(), z.string()),
+      history: z.array(historyEntrySchema),
+      errors: z.array(sampleErrorSchema),
+    }),
+    summary: 'One item with its X- attributes, history and errors.',
+  },
+  'samples.delete': {
+    request: bulkRequest,
+    response: bulkResultSchema,
+    summary: 'Delete items (content and rows).',
+  },
+  'samples.release': {
+    request: bulkRequest,
+    response: bulkResultSchema,
+    summary: 'Queue held items for automatic analysis.',
+  },
+  'samples.hold': {
+    request: bulkRequest,
+    response: bulkResultSchema,
+    summary: 'Hold items back from automatic submission.',
+  },
+  'samples.restart': {
+    request: bulkRequest,
+    response: bulkResultSchema,
+    summary: 'Restart processing of items from quarantined.',
+  },
+  'samples.restore': {
+    request: z.strictObject({
+      ids: sampleIdsSchema,
+      destination: absoluteFolderSchema,
+      overwrite: z.boolean().optional(),
+    }),
+    response: z.strictObject({
+      done: z.array(z.strictObject({ id: sampleIdSchema, path: z.string() })),
+      refused: z.array(z.strictObject({ id: sampleIdSchema, reason: z.string() })),
+    }),
+    summary: 'Write the original content of items into a folder.',
+  },
+  'samples.setPriority': {
+    request: z.strictObject({
+      id: sampleIdSchema,
+      priority: z.number().int().min(0).max(1000),
+    }),
+    response: sampleResponse,
+    summary: 'Set the submission priority of one item (0 = none).',
+  },
+  'config.get': {
+    request: emptyRequest,
+    response: z.strictObject({ config: configRecord }),
+    summary: 'The server configuration (secrets masked).',
+  },
+  'config.set': {
+    request: z.strictObject({ patch: configRecord }),
+    response: z.strictObject({ config: configRecord }),
+    summary: 'Change part of the server configuration; returns the new configuration.',
+  },
+  'log.query': {
+    request: z.strictObject({
+      since: epochMsSchema.optional(),
+      level: logLevelSchema.optional(),
+      text: searchTextSchema.optional(),
+      limit: z.number().int().min(1).max(MAX_PAGE_ROWS).optional(),
+    }),
+    response: z.strictObject({ entries: z.array(logEntrySchema) }),
+    summary: 'Quarantine Log entries, newest first.',
+  },
+  'audit.verify': {
+    request: emptyRequest,
+    response: z.strictObject({
+      ok: z.boolean(),
+      rows: countSchema,
+      brokenAt: countSchema.nullable(),
+      reason: z.string().nullable(),
+    }),
+    summary: 'Check the audit chain end to end.',
+  },
+} as const satisfies Record<string, MethodSpec>;
+
+/** A control API method name. */
+export type MethodName = keyof typeof METHODS;
+
+/** Every method name, in contract order. */
+export const METHOD_NAMES = Object.keys(METHODS) as MethodName[];
+
+/** What a caller passes to a method (defaults may be left out). */
+export type RequestOf<M extends MethodName> = z.input<(typeof METHODS)[M]['request']>;
+
+/** What a handler receives once the request is validated (defaults filled in). */
+export type ParamsOf<M extends MethodName> = z.output<(typeof METHODS)[M]['request']>;
+
+/** What a method returns. */
+export type ResponseOf<M extends MethodName> = z.output<(typeof METHODS)[M]['response']>;
+
+/** True when `name` is a method of the contract. */
+export function isMethodName(name: string): name is MethodName {
+  return Object.prototype.hasOwnProperty.call(METHODS, name);
+}
+
+/** Every event the server pushes to attached consoles. */
+export const EVENTS = {
+  'sample.added': z.strictObject({ sample: sampleSummarySchema }),
+  'sample.changed': z.strictObject({ sample: sampleSummarySchema }),
+  'sample.deleted': z.strictObject({ ids: z.array(sampleIdSchema) }),
+  'alert.raised': alertSchema,
+  'alert.cleared': alertSchema,
+  'definitions.installed': z.strictObject({ sequence: countSchema, version: z.string() }),
+  'server.status': z.strictObject({
+    state: z.enum(['running', 'stopping']),
+    quota: quotaSchema.optional(),
+    counts: countsSchema.optional(),
+  }),
+} as const satisfies Record<string, z.ZodType>;
+
+/** A pushed event name. */
+export type EventName = keyof typeof EVENTS;
+
+/** Every event name, in contract order. */
+export const EVENT_NAMES = Object.keys(EVENTS) as EventName[];
+
+/** The payload of one event. */
+export type EventOf<E extends EventName> = z.output<(typeof EVENTS)[E]>;
+
+/** True when `name` is an event of the contract. */
+export function isEventName(name: string): name is EventName {
+  return Object.prototype.hasOwnProperty.call(EVENTS, name);
+}
