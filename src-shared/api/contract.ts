@@ -85,8 +85,19 @@ export const METHODS = {
       quota: quotaSchema,
       listeners: z.record(z.string(), z.string()),
       startedAt: epochMsSchema,
+      /** False until Customer Information (and, for email, the submission address) is set. */
+      setupComplete: z.boolean(),
     }),
     summary: 'Name, version, setup type, active definitions, counts, quota and listeners.',
+  },
+  'server.setup': {
+    request: z.strictObject({
+      setupType: z.enum(['internet', 'email']),
+      patch: configRecord,
+    }),
+    response: z.strictObject({ config: configRecord }),
+    summary:
+      'First-run setup: choose the setup type and apply the first settings; refused once setup is complete.',
   },
   'samples.list': {
     request: z.strictObject({

@@ -70,6 +70,7 @@ const INFO: ResponseOf<'server.info'> = {
   setupType: 'internet',
   activeDefinitions: null,
   counts: { total: 0, byStatus: {} },
+  setupComplete: false,
   quota: { usedBytes: 0, maxBytes: 1, freeBytes: 1 },
   listeners: {},
   startedAt: 0,

@@ -1,7 +1,3 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { setLogSink, type LogSink } from '../../src-main/log/logger.js';
 import { createLoginGuard } from '../../src-main/server/control/auth.js';
@@ -9,54 +5,19 @@ import { hashPassword } from '../../src-main/server/control/password.js';
 import { connectControl, createControlClient } from '../../src-main/transport/rpc-client.js';
 import { createRpcServer, type RpcServer } from '../../src-main/transport/rpc-server.js';
 import { connectTcp, createTcpTransport } from '../../src-main/transport/tcp-transport.js';
-
-function hasOpenssl(): boolean {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { makeTestCertificate } from '../helpers/tls.js';
 
 const PASSWORD = 'correct horse';
-let dir: string;
 let key: string;
 let cert: string;
 let server: RpcServer;
 let port: number;
 let previousSink: LogSink;
 
-describe.runIf(hasOpenssl())('control RPC over TLS', () => {
+describe('control RPC over TLS', () => {
   beforeAll(async () => {
     previousSink = setLogSink(() => undefined);
-    dir = mkdtempSync(path.join(os.tmpdir(), 'cq-tls-'));
-    // A throwaway self-signed certificate for localhost / 127.0.0.1.
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        path.join(dir, 'key.pem'),
-        '-out',
-        path.join(dir, 'cert.pem'),
-        '-days',
-        '1',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      ],
-      { stdio: 'ignore' },
-    );
-    key = readFileSync(path.join(dir, 'key.pem'), 'utf8');
-    cert = readFileSync(path.join(dir, 'cert.pem'), 'utf8');
+    ({ key, cert } = makeTestCertificate());
     const adminHash = await hashPassword(PASSWORD);
     const guard = createLoginGuard({
       lookup: (name) => (name === 'admin' ? adminHash : undefined),
@@ -74,7 +35,6 @@ describe.runIf(hasOpenssl())('control RPC over TLS', () => {
 
   afterAll(async () => {
     await server.close();
-    rmSync(dir, { recursive: true, force: true });
     setLogSink(previousSink);
   });
 

@@ -47,6 +47,7 @@ const bulk = { done: ['1'], refused: [{ id: '2', reason: 'already submitted' }] 
 const VALID_REQUESTS: { [M in MethodName]: RequestOf<M> } = {
   'session.login': { user: 'admin', password: 'secret', domain: 'CORP' },
   'server.info': {},
+  'server.setup': { setupType: 'email', patch: { customerInformation: { company: 'Example' } } },
   'samples.list': {
     offset: 0,
     limit: 50,
@@ -78,8 +79,10 @@ const VALID_RESPONSES: { [M in MethodName]: ResponseOf<M> } = {
     counts: { total: 3, byStatus: { held: 2, released: 1 } },
     quota: { usedBytes: 10, maxBytes: 100, freeBytes: 90 },
     listeners: { intake: '127.0.0.1:8847', control: '/run/cq.sock' },
+    setupComplete: true,
     startedAt: 1_700_000_000_000,
   },
+  'server.setup': { config: { setupType: 'email' } },
   'samples.list': { total: 1, offset: 0, rows: [sample] },
   'samples.get': {
     sample,

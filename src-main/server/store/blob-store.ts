@@ -22,6 +22,15 @@ function isMissing(error: unknown): boolean {
   return (error as NodeJS.ErrnoException | null)?.code === 'ENOENT';
 }
 
+async function syncDir(dir: string): Promise<void> {
+  const handle = await fs.promises.open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
 /** A blob being written: append chunks, then `finish` (fsync) or `abort`. */
 export class TempBlob {
   private handle: FileHandle | undefined;
@@ -165,18 +174,15 @@ export class BlobStore {
     this.dirty = new Set();
     // Windows cannot open a directory for fsync; NTFS journals the rename itself.
     if (process.platform === 'win32') return;
-    for (let i = 0; i < dirs.length; i++) {
-      try {
-        const handle = await fs.promises.open(dirs[i]!, 'r');
-        try {
-          await handle.sync();
-        } finally {
-          await handle.close();
-        }
-      } catch (error) {
-        for (const dir of dirs.slice(i)) this.dirty.add(dir);
-        throw error;
-      }
+    // A batch touches about one fan-out directory per new blob. One at a time, each fsync waits
+    // for its own journal commit; issued together they share commits and the thread pool.
+    const results = await Promise.allSettled(dirs.map((dir) => syncDir(dir)));
+    const failed = results.findIndex((r) => r.status === 'rejected');
+    if (failed >= 0) {
+      dirs.forEach((dir, i) => {
+        if (results[i]!.status === 'rejected') this.dirty.add(dir);
+      });
+      throw (results[failed] as PromiseRejectedResult).reason;
     }
   }
 

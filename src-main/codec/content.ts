@@ -1,0 +1,298 @@
+/**
+ * Sample content on the wire (SPEC §4.1): the sender's transforms (deflate, xor-vampish,
+ * base64) and the receiver's streaming, bounded, verified reversal of them.
+ */
+import { createHash } from 'node:crypto';
+import { deflateRawSync, createInflateRaw } from 'node:zlib';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { WireError } from '../../src-shared/catalog/errors.js';
+import { xorVampishInPlace, type ContentPlan } from '../../src-shared/codec/transforms.js';
+import { StrictBase64Decoder } from './node-base64.js';
+import { INFLATE_CHUNK_SIZE, deflateError, isZlibError, md5Hex } from './blob.js';
+
+export {
+  createBlobDecoder,
+  createBlobEncoder,
+  decodeBlob,
+  encodeBlob,
+  md5Hex,
+  sha256Hex,
+} from './blob.js';
+
+/** Which transforms `encodeSample` applies. */
+export interface EncodeOptions {
+  /** Raw deflate (default on). */
+  readonly compress?: boolean;
+  /** xor-vampish (default on). */
+  readonly scramble?: boolean;
+  /** base64 text (default off). */
+  readonly base64?: boolean;
+}
+
+/** A transformed sample body and the attributes that describe it. */
+export interface EncodedSample {
+  readonly body: Buffer;
+  /** X-Checksum-Method, X-Content-*, X-Sample-Checksum and X-Sample-Size. */
+  readonly headers: Record<string, string>;
+}
+
+/**
+ * Apply the sender's transforms to captured `bytes` (deflate, then xor-vampish, then base64)
+ * and name them in headers. The X-Checksum-Method and X-Content-* headers are left out for an
+ * empty body, which has no content to describe.
+ */
+export function encodeSample(bytes: Buffer, opts: EncodeOptions = {}): EncodedSample {
+  const compress = opts.compress ?? true;
+  const scramble = opts.scramble ?? true;
+  const base64 = opts.base64 ?? false;
+  let body: Buffer = bytes;
+  if (compress) body = deflateRawSync(bytes);
+  if (scramble) {
+    if (body === bytes) body = Buffer.from(bytes);
+    xorVampishInPlace(body, 0);
+  }
+  if (base64) body = Buffer.from(body.toString('base64'), 'latin1');
+
+  const headers: Record<string, string> = {};
+  if (body.length > 0) {
+    headers['X-Checksum-Method'] = 'md5';
+    if (compress) headers['X-Content-Compression'] = 'deflate';
+    if (scramble) headers['X-Content-Scrambling'] = 'xor-vampish';
+    if (base64) headers['X-Content-Encoding'] = 'base64';
+    headers['X-Content-Checksum'] = md5Hex(body);
+  }
+  headers['X-Sample-Checksum'] = md5Hex(bytes);
+  headers['X-Sample-Size'] = String(bytes.length);
+  return { body, headers };
+}
+
+/** What the receiver knows before reading a body. */
+export interface DecodeSpec {
+  readonly compression: ContentPlan['compression'];
+  readonly scrambling: ContentPlan['scrambling'];
+  readonly encoding: ContentPlan['encoding'];
+  /** X-Content-Checksum: MD5 of the body as sent (any case). */
+  readonly contentChecksum?: string;
+  /** X-Sample-Checksum: MD5 of the decoded sample (any case). */
+  readonly sampleChecksum: string;
+  /** X-Sample-Size: length of the decoded sample. */
+  readonly sampleSize: number;
+  /** The receiver's limit on a decoded sample. */
+  readonly maxSampleSize: number;
+  /** Content-Length of the body, when the transport declared one. */
+  readonly contentLength?: number;
+}
+
+/** Where decoded data goes; each promise is awaited before more is read (back-pressure). */
+export interface DecodeHooks {
+  /** Decoded sample bytes, in order. */
+  onDecoded?(chunk: Buffer): void | Promise<void>;
+  /** The body after base64 decoding, before unscrambling and inflating. */
+  onUnencoded?(chunk: Buffer): void | Promise<void>;
+}
+
+/** Facts about a decoded and verified sample. */
+export interface DecodeResult {
+  /** Decoded length in bytes. */
+  readonly size: number;
+  /** MD5 of the decoded sample, upper-case hex. */
+  readonly md5: string;
+  /** SHA-256 of the decoded sample, lower-case hex. */
+  readonly sha256: string;
+  /** Length of the body as received. */
+  readonly bodyBytes: number;
+}
+
+/** Pulls body chunks, counting and hashing them, and checks the body once it has ended. */
+class BodyReader {
+  bytes = 0;
+  ended = false;
+  private readonly md5 = createHash('md5');
+  private readonly iterator: AsyncIterator<Uint8Array>;
+
+  constructor(
+    input: AsyncIterable<Uint8Array>,
+    private readonly spec: DecodeSpec,
+  ) {
+    // A stream must survive a refusal (an HTTP request still needs its answer), so stopping
+    // early only detaches from it instead of destroying it.
+    this.iterator =
+      input instanceof Readable
+        ? input.iterator({ destroyOnReturn: false })
+        : input[Symbol.asyncIterator]();
+  }
+
+  async next(): Promise<Buffer | null> {
+    let step: IteratorResult<Uint8Array>;
+    try {
+      step = await this.iterator.next();
+    } catch (error) {
+      if (error instanceof WireError) throw error;
+      // The transport failed (connection reset, aborted request): the body did not arrive.
+      this.ended = true;
+      throw this.lost();
+    }
+    if (step.done) {
+      this.ended = true;
+      return null;
+    }
+    const value = step.value;
+    const chunk = Buffer.isBuffer(value)
+      ? value
+      : Buffer.from(value.buffer, value.byteOffset, value.length);
+    this.bytes += chunk.length;
+    const declared = this.spec.contentLength;
+    if (declared !== undefined && this.bytes > declared) {
+      throw new WireError('overrun', [declared, this.bytes]);
+    }
+    this.md5.update(chunk);
+    return chunk;
+  }
+
+  /** Checks that need the whole body: its length, then its checksum. */
+  finish(): void {
+    const declared = this.spec.contentLength;
+    if (declared !== undefined && this.bytes < declared) throw this.lost();
+    const expected = this.spec.contentChecksum?.toUpperCase();
+    if (expected !== undefined) {
+      const actual = this.md5.digest('hex').toUpperCase();
+      if (actual !== expected) throw new WireError('content', [expected, actual]);
+    }
+  }
+
+  /** Read the rest of the body (bounded by its declared length) and check it. */
+  async drainAndFinish(): Promise<void> {
+    while ((await this.next()) !== null) {
+      // Only counted and hashed.
+    }
+    this.finish();
+  }
+
+  /** Stop reading early; a stream input is detached from, never destroyed. */
+  async close(): Promise<void> {
+    if (!this.ended) {
+      this.ended = true;
+      await this.iterator.return?.();
+    }
+  }
+
+  private lost(): WireError {
+    const declared = this.spec.contentLength;
+    return new WireError('lost', declared === undefined ? [this.bytes] : [declared, this.bytes]);
+  }
+}
+
+/** Counts, bounds and hashes decoded output, and hands it on. */
+class DecodedSink {
+  size = 0;
+  private readonly md5 = createHash('md5');
+  private readonly sha256 = createHash('sha256');
+
+  constructor(
+    private readonly spec: DecodeSpec,
+    private readonly onDecoded: ((chunk: Buffer) => void | Promise<void>) | undefined,
+  ) {}
+
+  async write(chunk: Buffer): Promise<void> {
+    const size = this.size + chunk.length;
+    // Checked before anything is passed on, so a bomb never gets further than one slice.
+    if (size > this.spec.sampleSize) throw new WireError('overrun', [this.spec.sampleSize, size]);
+    this.size = size;
+    this.md5.update(chunk);
+    this.sha256.update(chunk);
+    if (this.onDecoded) await this.onDecoded(chunk);
+  }
+
+  finish(bodyBytes: number): DecodeResult {
+    const { sampleSize } = this.spec;
+    if (this.size < sampleSize) throw new WireError('underrun', [sampleSize, this.size]);
+    const md5 = this.md5.digest('hex').toUpperCase();
+    const expected = this.spec.sampleChecksum.toUpperCase();
+    if (md5 !== expected) throw new WireError('sample', [expected, md5]);
+    return { size: this.size, md5, sha256: this.sha256.digest('hex'), bodyBytes };
+  }
+}
+
+function asWireError(error: unknown): WireError {
+  if (error instanceof WireError) return error;
+  if (isZlibError(error)) return deflateError(error);
+  // Anything else (a failing hook, a disk error) is the receiver's own trouble.
+  const wrapped = new WireError('internal', [], 500);
+  Object.defineProperty(wrapped, 'cause', { value: error, enumerable: false });
+  return wrapped;
+}
+
+/**
+ * Undo the sender's transforms while streaming, never holding the whole sample: body MD5
+ * (`content`), base64, xor-vampish, bounded raw inflate (`overrun` as soon as the output passes
+ * X-Sample-Size), then length (`underrun`) and MD5 (`sample`) of the result. A body cut short
+ * of Content-Length is `lost`, a longer one `overrun`, an undecodable one `unpackage`. Every
+ * failure is a WireError; a sample larger than `maxSampleSize` is refused before reading (413).
+ */
+export async function decodeSample(
+  input: AsyncIterable<Uint8Array>,
+  spec: DecodeSpec,
+  hooks: DecodeHooks = {},
+): Promise<DecodeResult> {
+  if (spec.sampleSize > spec.maxSampleSize) {
+    throw new WireError('overrun', [spec.maxSampleSize, spec.sampleSize], 413);
+  }
+  const body = new BodyReader(input, spec);
+  const sink = new DecodedSink(spec, hooks.onDecoded?.bind(hooks));
+  const base64 = spec.encoding === 'base64' ? new StrictBase64Decoder() : null;
+  const onUnencoded = hooks.onUnencoded?.bind(hooks);
+  let xorOffset = 0;
+
+  async function* unpacked(): AsyncGenerator<Buffer> {
+    for (;;) {
+      const raw = await body.next();
+      if (raw === null) break;
+      const unencoded = base64 ? base64.push(raw) : raw;
+      if (unencoded.length === 0) continue;
+      if (onUnencoded) await onUnencoded(unencoded);
+      if (spec.scrambling === null) {
+        yield unencoded;
+        continue;
+      }
+      // Work on a copy: the chunk belongs to the caller or was just handed to onUnencoded.
+      const plain = Buffer.allocUnsafe(unencoded.length);
+      unencoded.copy(plain);
+      xorVampishInPlace(plain, xorOffset);
+      xorOffset += plain.length;
+      yield plain;
+    }
+    // A short or damaged body explains a broken encoding better than the encoding does.
+    body.finish();
+    base64?.end();
+  }
+
+  try {
+    if (spec.compression === 'deflate') {
+      await pipeline(
+        unpacked(),
+        createInflateRaw({ chunkSize: INFLATE_CHUNK_SIZE }),
+        async (decoded: AsyncIterable<Buffer>) => {
+          for await (const chunk of decoded) await sink.write(chunk);
+        },
+      );
+    } else {
+      for await (const chunk of unpacked()) await sink.write(chunk);
+    }
+  } catch (error) {
+    const wire = asWireError(error);
+    if (wire.code === 'unpackage' && !body.ended && spec.contentLength !== undefined) {
+      // Damage in transit also makes a body undecodable; read the rest (bounded by its
+      // declared length) so that `lost` or `content` names the real cause.
+      try {
+        await body.drainAndFinish();
+      } catch (cause) {
+        throw asWireError(cause);
+      }
+    }
+    throw wire;
+  } finally {
+    await body.close();
+  }
+  return sink.finish(body.bytes);
+}

@@ -1,0 +1,276 @@
+/**
+ * The Quarantine Server as a library (SPEC §1, §4.2, §4.6, §5): opens the store, loads the
+ * configuration, and runs the intake and control listeners. `cq server` and the console's
+ * embedded server are thin wrappers around `startQuarantineServer`.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { ApiError } from '../../src-shared/api/client-api.js';
+import type { SetupType } from '../../src-shared/config/schema.js';
+import { createLogger } from '../log/logger.js';
+import { createIpcTransport } from '../transport/ipc-transport.js';
+import { createRpcServer } from '../transport/rpc-server.js';
+import { createTcpTransport } from '../transport/tcp-transport.js';
+import type { TransportServer } from '../transport/connection.js';
+import { ConfigService } from './config-service.js';
+import { createQuarantineLog, ForwardingEventBus, type ServerContext } from './context.js';
+import { adminHandlers } from './control/admin-handlers.js';
+import { createLoginGuard } from './control/auth.js';
+import { sampleHandlers } from './control/sample-handlers.js';
+import { toSampleSummary } from './control/sample-views.js';
+import { lockDataDir } from './data-dir-lock.js';
+import { createIntakeServer } from './intake/intake-server.js';
+import { QuotaGauge } from './quota-gauge.js';
+import { QuotaMonitor } from './quota-monitor.js';
+import { DATABASE_FILE, openDatabase, openStore, SettingsRepo, type Store } from './store/index.js';
+
+const log = createLogger('server');
+const MiB = 1024 * 1024;
+
+/** How to run a server; unset fields come from its configuration. */
+export interface ServerOptions {
+  readonly dataDir: string;
+  /** Intake address and port (override `general.listenAddress` / `general.port` for this run). */
+  readonly host?: string;
+  readonly port?: number;
+  /** Remote control port (0 = any free port); `null` = no TCP control listener this run. */
+  readonly controlPort?: number | null;
+  /** Local control socket; default `<dataDir>/control.sock` (a named pipe on Windows). */
+  readonly socket?: string;
+  readonly configFile?: string;
+  readonly setup?: SetupType;
+  readonly gatewayUrl?: string;
+  readonly version?: string;
+}
+
+/** A running server. */
+export interface RunningServer {
+  /** Listener name → printable address (`intake`, `control` socket, `control-tcp`). */
+  readonly listeners: Readonly<Record<string, string>>;
+  readonly intakePort: number;
+  readonly controlPort: number | null;
+  readonly socketPath: string;
+  readonly context: ServerContext;
+  /** Drain and stop everything; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/** Default local control socket for a data folder. */
+export function defaultSocketPath(dataDir: string): string {
+  if (process.platform === 'win32') {
+    const tag = Buffer.from(path.resolve(dataDir).toLowerCase()).toString('base64url').slice(-40);
+    return `\\\\.\\pipe\\central-quarantine-${tag}`;
+  }
+  return path.join(path.resolve(dataDir), 'control.sock');
+}
+
+function quarantineFolderOf(dataDir: string): string {
+  // The quarantine folder is a setting; read it before the store opens its blob folder.
+  const file = path.join(dataDir, DATABASE_FILE);
+  if (!fs.existsSync(file)) return path.join(dataDir, 'quarantine');
+  const db = openDatabase(file);
+  try {
+    const stored = new SettingsRepo(db).get<{ general?: { quarantineFolder?: string } }>('config');
+    const folder = stored?.general?.quarantineFolder;
+    return folder ? path.resolve(dataDir, folder) : path.join(dataDir, 'quarantine');
+  } finally {
+    db.close();
+  }
+}
+
+/** Start a Quarantine Server on `options.dataDir`. */
+export async function startQuarantineServer(options: ServerOptions): Promise<RunningServer> {
+  const dataDir = path.resolve(options.dataDir);
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const unlock = lockDataDir(dataDir);
+  let store: Store | undefined;
+  const closers: (() => Promise<void> | void)[] = [];
+  try {
+    store = openStore({ dataDir, quarantineDir: quarantineFolderOf(dataDir) });
+    const openedStore = store;
+    const config = ConfigService.open(store.settings, store.audit, {
+      ...(options.configFile ? { file: options.configFile } : {}),
+      ...(options.setup ? { setup: options.setup } : {}),
+      ...(options.gatewayUrl ? { gatewayUrl: options.gatewayUrl } : {}),
+    });
+    const quota = new QuotaGauge(
+      store.blobsRepo.totalStoredBytes(),
+      () => config.get().general.maxSizeMB * MiB,
+    );
+    const qlog = createQuarantineLog(store);
+    const recovery = store.recovery;
+    if (recovery.tempsRemoved + recovery.orphanBlobsRemoved + recovery.lostSamples > 0) {
+      qlog.warn(
+        'store',
+        `start-up recovery: ${recovery.tempsRemoved} temp file(s) and ${recovery.orphanBlobsRemoved} unreferenced blob(s) removed, ${recovery.lostSamples} sample(s) with missing content`,
+      );
+    }
+
+    const events = new ForwardingEventBus();
+    const listeners: Record<string, string> = {};
+    const monitor = new QuotaMonitor(store.blobs.quarantineDir, quota, config, qlog, (state) =>
+      events.emit('server.status', { state: 'running', quota: state }),
+    );
+    const context: ServerContext = {
+      store,
+      config,
+      quota,
+      qlog,
+      events,
+      startedAt: Date.now(),
+      version: options.version ?? '0.0.0',
+      listeners,
+      freeBytes: () => monitor.freeBytes,
+    };
+
+    // Control API: the local socket always, TCP for remote consoles when enabled.
+    const general = config.get().general;
+    const socketPath = options.socket ?? defaultSocketPath(dataDir);
+    const transports: TransportServer[] = [createIpcTransport({ path: socketPath })];
+    const controlPort =
+      options.controlPort === undefined
+        ? general.controlEnabled
+          ? general.controlPort
+          : null
+        : options.controlPort;
+    const tcp =
+      controlPort === null
+        ? undefined
+        : createTcpTransport({
+            host: options.host ?? general.listenAddress,
+            port: controlPort,
+            ...(general.controlTls.enabled
+              ? {
+                  tls: {
+                    cert: fs.readFileSync(general.controlTls.certFile),
+                    key: fs.readFileSync(general.controlTls.keyFile),
+                  },
+                }
+              : {}),
+          });
+    if (tcp) transports.push(tcp);
+    const guard = createLoginGuard({
+      lookup: (name, domain) => openedStore.users.get(name, domain)?.passwordHash,
+    });
+    const rpc = createRpcServer({
+      transports,
+      handlers: { ...sampleHandlers(context), ...adminHandlers(context) },
+      login: async (params, ctx) => {
+        try {
+          const user = await guard.login(params, ctx.connection.remoteAddress);
+          qlog.info(
+            'control',
+            `console user ${user.domain ? user.domain + '\\' : ''}${user.user} logged in from ${ctx.connection.remote}`,
+          );
+          return user;
+        } catch (error) {
+          if (error instanceof ApiError)
+            qlog.warn(
+              'control',
+              `failed console login for "${params.user}" from ${ctx.connection.remote}: ${error.code}`,
+            );
+          throw error;
+        }
+      },
+      requireLogin: (connection) => connection.kind === 'tcp',
+    });
+    events.attach((event, payload) => rpc.broadcast(event, payload));
+
+    const intake = createIntakeServer({
+      host: options.host ?? general.listenAddress,
+      port: options.port ?? general.port,
+      ...(general.tls.enabled
+        ? {
+            tls: {
+              cert: fs.readFileSync(general.tls.certFile),
+              key: fs.readFileSync(general.tls.keyFile),
+            },
+          }
+        : {}),
+      store,
+      quota,
+      limits: () => {
+        const g = config.get().general;
+        return {
+          maxSampleSize: Math.min(g.maxSampleSizeMB, g.maxSizeMB) * MiB,
+          maxSamplesPerPlatform: g.maxSamplesPerPlatform,
+        };
+      },
+      onAccepted: (result) => {
+        const row = openedStore.samples.get(result.id);
+        if (!row) return;
+        if (result.duplicate) {
+          qlog.info(
+            'intake',
+            `duplicate forward of sample ${row.id} from ${row.host ?? '?'}`,
+            row.id,
+          );
+          events.emit('sample.changed', { sample: toSampleSummary(row) });
+        } else {
+          qlog.info(
+            'intake',
+            `quarantined ${row.fileName ?? 'a sample'} from ${row.host ?? '?'} as sample ${row.id}`,
+            row.id,
+          );
+          events.emit('sample.added', { sample: toSampleSummary(row) });
+        }
+      },
+      health: () => ({
+        samples: openedStore.samples.countsByStatus(),
+        quota: {
+          usedBytes: quota.usedBytes,
+          maxBytes: config.get().general.maxSizeMB * MiB,
+          ...monitor.signals,
+        },
+      }),
+    });
+
+    await monitor.start();
+    closers.push(() => monitor.stop());
+    const intakeAddress = await intake.listen();
+    closers.push(() => intake.close());
+    listeners.intake = `${formatHost(intakeAddress.address)}:${intakeAddress.port}`;
+    const controlAddresses = await rpc.listen();
+    closers.push(() => rpc.close());
+    listeners.control = controlAddresses[0] ?? socketPath;
+    if (tcp) listeners['control-tcp'] = controlAddresses[1] ?? '';
+    qlog.info(
+      'server',
+      `server started (intake ${listeners.intake}, control ${Object.values(listeners).slice(1).join(', ')})`,
+    );
+
+    let stopping: Promise<void> | undefined;
+    return {
+      listeners,
+      intakePort: intakeAddress.port,
+      controlPort: tcp?.address()?.port ?? null,
+      socketPath,
+      context,
+      stop: () =>
+        (stopping ??= (async () => {
+          events.emit('server.status', { state: 'stopping' });
+          for (const close of closers.reverse()) {
+            await Promise.resolve(close()).catch((error: unknown) =>
+              log.error('error while stopping', { error: String(error) }),
+            );
+          }
+          qlog.info('server', 'server stopped');
+          await openedStore.committer.close();
+          openedStore.close();
+          unlock();
+        })()),
+    };
+  } catch (error) {
+    for (const close of closers.reverse()) await Promise.resolve(close()).catch(() => undefined);
+    if (store) {
+      await store.committer.close().catch(() => undefined);
+      store.close();
+    }
+    unlock();
+    throw error;
+  }
+}
+
+function formatHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
