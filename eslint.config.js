@@ -51,6 +51,10 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
   },
   {
+    files: ['bin/*.js', '*.js'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
+  },
+  {
     files: ['src-renderer/**/*.{ts,tsx}'],
     ...jsxA11y.flatConfigs.recommended,
   },

@@ -74,8 +74,8 @@ export function startCq(args: readonly string[], expect: readonly string[]): Pro
         resolve(handle);
       }
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
     child.on('exit', (code) => {
       if (!settled) {
         settled = true;
