@@ -115,6 +115,26 @@ export default tseslint.config(
     'The transport layer runs in plain Node.',
   ),
   {
+    // Raw Electron IPC lives in exactly two wrapper files (STYLE: GitHub Desktop's model).
+    files: ['src-main/console/electron/**'],
+    ignores: ['src-main/console/electron/ipc-main-bridge.ts', 'src-main/console/electron/preload.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'electron',
+              importNames: ['ipcMain', 'ipcRenderer', 'contextBridge'],
+              message: 'Use ipc-main-bridge.ts (main) or preload.ts (renderer side) for raw IPC.',
+            },
+          ],
+          patterns: [{ group: ['node-ipc', '**/src-renderer/**'], message: 'The Electron main process reaches servers only through src-main/transport.' }],
+        },
+      ],
+    },
+  },
+  {
     files: ['src-main/cli/**', 'test/bench/**'],
     rules: { 'no-console': 'off' },
   },
