@@ -83,6 +83,13 @@ export interface ConsoleApi {
   ): () => void;
   /** The server list changed (attach, detach, connect, disconnect). */
   onServersChanged(listener: (servers: ServerEntry[]) => void): () => void;
+  /**
+   * The desktop shell asks to show an item (a notification was clicked). Absent in the web
+   * console, which has no native notifications.
+   */
+  onFocusItem?(
+    listener: (target: { serverId: string; sampleId: string | null }) => void,
+  ): () => void;
 }
 
 // ---------------------------------------------------------------------------------------------
