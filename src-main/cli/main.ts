@@ -5,8 +5,12 @@
 import { Command, CommanderError } from 'commander';
 import { registerAuditCommand } from './audit-command.js';
 import { registerBenchCommand } from './bench-command.js';
+import { registerClientCommand } from './client-command.js';
+import { registerConsoleCommand } from './console-command.js';
 import { registerCtlCommand } from './ctl-command.js';
+import { registerDefsCommand } from './defs-command.js';
 import { registerForwardCommand } from './forward-command.js';
+import { registerGatewayCommand } from './gateway-command.js';
 import { registerServerCommand } from './server-command.js';
 import { registerUserCommand } from './user-command.js';
 import { CliError, VERSION } from './cli-support.js';
@@ -20,10 +24,14 @@ export function buildProgram(): Command {
     .exitOverride();
   registerServerCommand(program);
   registerForwardCommand(program);
+  registerClientCommand(program);
+  registerGatewayCommand(program);
   registerCtlCommand(program);
   registerUserCommand(program);
   registerAuditCommand(program);
   registerBenchCommand(program);
+  registerDefsCommand(program);
+  registerConsoleCommand(program);
   program.commands.forEach((c) => c.exitOverride());
   return program;
 }

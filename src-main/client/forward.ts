@@ -56,7 +56,7 @@ export async function forwardSample(
   target: IntakeTarget,
   bytes: Buffer,
   attributes: Record<string, string>,
-  options: { base64?: boolean; timeoutMs?: number } = {},
+  options: { base64?: boolean; timeoutMs?: number; signal?: AbortSignal } = {},
 ): Promise<ForwardResult> {
   const encoded = encodeSample(bytes, { base64: options.base64 ?? false });
   const headers: Record<string, string> = {
@@ -77,6 +77,7 @@ export async function forwardSample(
         path: '/samples',
         headers,
         timeout: options.timeoutMs ?? 60_000,
+        ...(options.signal ? { signal: options.signal } : {}),
         ...(target.tls
           ? { ca: target.tls.ca, rejectUnauthorized: target.tls.rejectUnauthorized ?? true }
           : {}),

@@ -3,7 +3,7 @@
  * base64) and the receiver's streaming, bounded, verified reversal of them.
  */
 import { createHash } from 'node:crypto';
-import { deflateRawSync, createInflateRaw } from 'node:zlib';
+import { deflateRawSync, createInflateRaw, inflateRawSync } from 'node:zlib';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { WireError } from '../../src-shared/catalog/errors.js';
@@ -223,6 +223,66 @@ function asWireError(error: unknown): WireError {
   return wrapped;
 }
 
+/** Largest declared body that `decodeSmallDeflate` takes whole. */
+const SMALL_BODY = 64 * 1024;
+/** Largest declared sample it inflates on the calling thread (well under a millisecond). */
+const SMALL_SAMPLE = 256 * 1024;
+
+function isSmallDeflate(spec: DecodeSpec): boolean {
+  return (
+    spec.compression === 'deflate' &&
+    spec.contentLength !== undefined &&
+    spec.contentLength <= SMALL_BODY &&
+    spec.sampleSize <= SMALL_SAMPLE
+  );
+}
+
+/**
+ * `decodeSample` for a small deflated body with a declared length: read it whole, check it,
+ * then inflate it in one synchronous call. Streaming zlib hands every chunk and the final flush
+ * to libuv's thread pool, where a small sample's microseconds of inflating wait behind the
+ * intake fsyncs queued there. Both the body and the output stay bounded (SMALL_BODY, and
+ * X-Sample-Size + 1 through maxOutputLength), and every check and error is the streaming one.
+ */
+async function decodeSmallDeflate(
+  body: BodyReader,
+  sink: DecodedSink,
+  spec: DecodeSpec,
+  base64: StrictBase64Decoder | null,
+  onUnencoded: ((chunk: Buffer) => void | Promise<void>) | undefined,
+): Promise<DecodeResult> {
+  const pieces: Buffer[] = [];
+  for (;;) {
+    const raw = await body.next();
+    if (raw === null) break;
+    const unencoded = base64 ? base64.push(raw) : raw;
+    if (unencoded.length === 0) continue;
+    if (onUnencoded) await onUnencoded(unencoded);
+    pieces.push(unencoded);
+  }
+  // A short or damaged body explains a broken encoding better than the encoding does.
+  body.finish();
+  base64?.end();
+  // A copy: the pieces belong to the caller or were just handed to onUnencoded.
+  const plain = Buffer.concat(pieces);
+  if (spec.scrambling !== null) xorVampishInPlace(plain, 0);
+  let decoded: Buffer;
+  try {
+    decoded = inflateRawSync(plain, {
+      chunkSize: INFLATE_CHUNK_SIZE,
+      maxOutputLength: spec.sampleSize + 1,
+    });
+  } catch (error) {
+    // zlib stops with a RangeError once the output passes maxOutputLength.
+    if (error instanceof RangeError && !isZlibError(error)) {
+      throw new WireError('overrun', [spec.sampleSize, spec.sampleSize + 1]);
+    }
+    throw error;
+  }
+  await sink.write(decoded);
+  return sink.finish(body.bytes);
+}
+
 /**
  * Undo the sender's transforms while streaming, never holding the whole sample: body MD5
  * (`content`), base64, xor-vampish, bounded raw inflate (`overrun` as soon as the output passes
@@ -242,6 +302,15 @@ export async function decodeSample(
   const sink = new DecodedSink(spec, hooks.onDecoded?.bind(hooks));
   const base64 = spec.encoding === 'base64' ? new StrictBase64Decoder() : null;
   const onUnencoded = hooks.onUnencoded?.bind(hooks);
+  if (isSmallDeflate(spec)) {
+    try {
+      return await decodeSmallDeflate(body, sink, spec, base64, onUnencoded);
+    } catch (error) {
+      throw asWireError(error);
+    } finally {
+      await body.close();
+    }
+  }
   let xorOffset = 0;
 
   async function* unpacked(): AsyncGenerator<Buffer> {

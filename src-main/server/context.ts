@@ -1,8 +1,12 @@
 /** What the parts of a running Quarantine Server share. */
 import type { EventName, EventOf } from '../../src-shared/api/contract.js';
 import { createLogger } from '../log/logger.js';
+import type { QuarantineAgent } from './agent/quarantine-agent.js';
 import type { ConfigService } from './config-service.js';
+import type { Defcast } from './defcast/defcast-service.js';
+import type { DefinitionsStore } from './definitions/definitions-store.js';
 import type { QuotaGauge } from './quota-gauge.js';
+import type { ScanService } from './scanner/scan-service.js';
 import type { Store } from './store/index.js';
 
 const log = createLogger('quarantine-log');
@@ -40,6 +44,9 @@ export interface EventBus {
 /** An event bus that forwards to a sink attached later (the control server). */
 export class ForwardingEventBus implements EventBus {
   private sink: (<E extends EventName>(event: E, payload: EventOf<E>) => void) | undefined;
+  private readonly observers = new Set<
+    <E extends EventName>(event: E, payload: EventOf<E>) => void
+  >();
 
   /** Attach (or with undefined, detach) the sink that receives events. */
   attach(sink: (<E extends EventName>(event: E, payload: EventOf<E>) => void) | undefined): void {
@@ -49,6 +56,22 @@ export class ForwardingEventBus implements EventBus {
   /** Forward one event, or drop it while nothing is attached. */
   emit<E extends EventName>(event: E, payload: EventOf<E>): void {
     this.sink?.(event, payload);
+    for (const observer of this.observers) {
+      try {
+        observer(event, payload);
+      } catch (error) {
+        log.error('event observer failed', { event, error: String(error) });
+      }
+    }
+  }
+
+  /**
+   * Also hand every event to an in-process observer (the agent reacts to samples becoming
+   * released or needed at once). Returns a function that stops observing.
+   */
+  observe(observer: <E extends EventName>(event: E, payload: EventOf<E>) => void): () => void {
+    this.observers.add(observer);
+    return () => this.observers.delete(observer);
   }
 }
 
@@ -59,6 +82,14 @@ export interface ServerContext {
   readonly quota: QuotaGauge;
   readonly qlog: QuarantineLog;
   readonly events: EventBus;
+  /** The installed definitions sets. */
+  readonly definitions: DefinitionsStore;
+  /** Scanning, and the scanner's conditions for the alert engine (`scanner.conditions`). */
+  readonly scanner: ScanService;
+  /** Definitions delivery to endpoints and the targets registry (SPEC §4.5). */
+  readonly defcast: Defcast;
+  /** Gateway traffic (SPEC §4.3); `agent.signals` feeds the alert engine. */
+  readonly agent: QuarantineAgent;
   readonly startedAt: number;
   readonly version: string;
   /** Printable addresses of the listeners, by name. */

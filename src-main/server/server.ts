@@ -4,6 +4,7 @@
  * embedded server are thin wrappers around `startQuarantineServer`.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { ApiError } from '../../src-shared/api/client-api.js';
 import type { SetupType } from '../../src-shared/config/schema.js';
@@ -12,9 +13,11 @@ import { createIpcTransport } from '../transport/ipc-transport.js';
 import { createRpcServer } from '../transport/rpc-server.js';
 import { createTcpTransport } from '../transport/tcp-transport.js';
 import type { TransportServer } from '../transport/connection.js';
+import { createServerAgent } from './agent/server-agent.js';
 import { ConfigService } from './config-service.js';
 import { createQuarantineLog, ForwardingEventBus, type ServerContext } from './context.js';
 import { adminHandlers } from './control/admin-handlers.js';
+import { agentHandlers } from './control/agent-handlers.js';
 import { createLoginGuard } from './control/auth.js';
 import { sampleHandlers } from './control/sample-handlers.js';
 import { toSampleSummary } from './control/sample-views.js';
@@ -22,6 +25,15 @@ import { lockDataDir } from './data-dir-lock.js';
 import { createIntakeServer } from './intake/intake-server.js';
 import { QuotaGauge } from './quota-gauge.js';
 import { QuotaMonitor } from './quota-monitor.js';
+import { createConfiguredEngine, engineKey, type ClamdRuntime } from './scanner/engine-factory.js';
+import { ScanService } from './scanner/scan-service.js';
+import { openDefinitionsStore } from './definitions/definitions-store.js';
+import { scanHandlers } from './control/scan-handlers.js';
+import { defcastHandlers } from './control/defcast-handlers.js';
+import { Defcast } from './defcast/defcast-service.js';
+import { downloadUrlFor } from './defcast/download-routes.js';
+import { loadOrCreateSigningKey } from './defcast/signing-key.js';
+import { definitionsPackages } from './defcast/store-packages.js';
 import { DATABASE_FILE, openDatabase, openStore, SettingsRepo, type Store } from './store/index.js';
 
 const log = createLogger('server');
@@ -41,6 +53,15 @@ export interface ServerOptions {
   readonly setup?: SetupType;
   readonly gatewayUrl?: string;
   readonly version?: string;
+  /**
+   * Scan new samples and rescan on activation by itself (default on). Off, samples stay where
+   * intake and administrators put them until `samples.rescan`: for tests of intake and control.
+   */
+  readonly autoScan?: boolean;
+  /** How the clamd engine runs its daemon (program, restart pacing). */
+  readonly clamd?: ClamdRuntime;
+  /** Package installed on a fresh data folder; default the shipped starter set, null for none. */
+  readonly starterPackage?: string | null;
 }
 
 /** A running server. */
@@ -111,12 +132,60 @@ export async function startQuarantineServer(options: ServerOptions): Promise<Run
     const monitor = new QuotaMonitor(store.blobs.quarantineDir, quota, config, qlog, (state) =>
       events.emit('server.status', { state: 'running', quota: state }),
     );
+    const definitions = await openDefinitionsStore({
+      dataDir,
+      db: store.db,
+      ...(options.starterPackage !== undefined ? { starterPackage: options.starterPackage } : {}),
+    });
+    const scanner = new ScanService({
+      store,
+      config,
+      qlog,
+      events,
+      definitions,
+      engine: createConfiguredEngine(config.get(), dataDir, options.clamd),
+      autoScan: options.autoScan ?? true,
+    });
+    let engineSetting = engineKey(config.get());
+    config.onChange((current) => {
+      // Another engine (or clamd limits) selected: switch without a restart.
+      const key = engineKey(current);
+      if (key === engineSetting) return;
+      engineSetting = key;
+      void scanner
+        .switchEngine(createConfiguredEngine(current, dataDir, options.clamd))
+        .catch((error: unknown) =>
+          qlog.error('scanner', `switching the scanning engine failed: ${String(error)}`),
+        );
+    });
+    // Defcast: targets registry and definitions delivery to endpoints (SPEC §4.5).
+    const defcast = new Defcast({
+      store,
+      config,
+      qlog,
+      events,
+      packages: definitionsPackages(definitions),
+      key: loadOrCreateSigningKey(dataDir),
+      downloadUrl: (sequence) =>
+        downloadUrlFor(
+          listeners.intake ?? '',
+          config.get().general.tls.enabled,
+          sequence,
+          os.hostname(),
+        ),
+    });
+    // The Quarantine Agent: submissions, status queries and definitions downloads (SPEC §4.3).
+    const agent = createServerAgent({ store, config, qlog, events, definitions, scanner });
     const context: ServerContext = {
       store,
       config,
       quota,
       qlog,
       events,
+      definitions,
+      scanner,
+      defcast,
+      agent,
       startedAt: Date.now(),
       version: options.version ?? '0.0.0',
       listeners,
@@ -154,7 +223,13 @@ export async function startQuarantineServer(options: ServerOptions): Promise<Run
     });
     const rpc = createRpcServer({
       transports,
-      handlers: { ...sampleHandlers(context), ...adminHandlers(context) },
+      handlers: {
+        ...sampleHandlers(context),
+        ...adminHandlers(context),
+        ...scanHandlers(context, scanner, definitions),
+        ...defcastHandlers(context, defcast),
+        ...agentHandlers(context, agent, sampleHandlers(context)),
+      },
       login: async (params, ctx) => {
         try {
           const user = await guard.login(params, ctx.connection.remoteAddress);
@@ -196,9 +271,11 @@ export async function startQuarantineServer(options: ServerOptions): Promise<Run
           maxSamplesPerPlatform: g.maxSamplesPerPlatform,
         };
       },
+      routes: defcast.routes(),
       onAccepted: (result) => {
         const row = openedStore.samples.get(result.id);
         if (!row) return;
+        defcast.recordForward(row.id);
         if (result.duplicate) {
           qlog.info(
             'intake',
@@ -213,6 +290,8 @@ export async function startQuarantineServer(options: ServerOptions): Promise<Run
             row.id,
           );
           events.emit('sample.added', { sample: toSampleSummary(row) });
+          // Scanned off the intake path: the 201 never waits for it.
+          scanner.enqueueNew(row.id);
         }
       },
       health: () => ({
@@ -227,9 +306,15 @@ export async function startQuarantineServer(options: ServerOptions): Promise<Run
 
     await monitor.start();
     closers.push(() => monitor.stop());
+    closers.push(() => scanner.stop());
+    await scanner.start();
     const intakeAddress = await intake.listen();
     closers.push(() => intake.close());
     listeners.intake = `${formatHost(intakeAddress.address)}:${intakeAddress.port}`;
+    defcast.start();
+    closers.push(() => defcast.stop());
+    agent.start();
+    closers.push(() => agent.stop({ shutdown: true }));
     const controlAddresses = await rpc.listen();
     closers.push(() => rpc.close());
     listeners.control = controlAddresses[0] ?? socketPath;

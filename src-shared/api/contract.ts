@@ -11,6 +11,9 @@ import {
   bulkResultSchema,
   countSchema,
   countsSchema,
+  definitionsImportSchema,
+  definitionsSetSchema,
+  coverageSchema,
   epochMsSchema,
   historyEntrySchema,
   logEntrySchema,
@@ -21,9 +24,15 @@ import {
   sampleIdSchema,
   sampleIdsSchema,
   sampleStatusSchema,
+  sampleSubmissionSchema,
   sampleSummarySchema,
   searchTextSchema,
+  sequenceSchema,
   sessionUserSchema,
+  writeResultSchema,
+  targetIdSchema,
+  targetIdsSchema,
+  targetSchema,
 } from './models.js';
 
 export * from './models.js';
@@ -163,6 +172,40 @@ export const METHODS = {
     }),
     summary: 'Write the original content of items into a folder.',
   },
+  'samples.repair': {
+    request: z.strictObject({
+      ids: sampleIdsSchema,
+      destination: absoluteFolderSchema,
+      overwrite: z.boolean().optional(),
+    }),
+    response: writeResultSchema,
+    summary:
+      'Repair items with the active definitions and write the copies that then scan clean into a folder.',
+  },
+  'samples.rescan': {
+    request: bulkRequest,
+    response: bulkResultSchema,
+    summary: 'Scan items again with the active definitions and record the results.',
+  },
+  'definitions.list': {
+    request: emptyRequest,
+    response: z.strictObject({
+      active: countSchema.nullable(),
+      sets: z.array(definitionsSetSchema),
+    }),
+    summary: 'Definitions sets installed on the server, newest first, and the active sequence.',
+  },
+  'definitions.import': {
+    request: definitionsImportSchema,
+    response: z.strictObject({ set: definitionsSetSchema }),
+    summary: 'Check and install a definitions package (a file on the server, or its base64 bytes).',
+  },
+  'definitions.activate': {
+    request: z.strictObject({ sequence: sequenceSchema }),
+    response: z.strictObject({ set: definitionsSetSchema }),
+    summary:
+      'Make an installed definitions set the active one; items it may resolve are rescanned.',
+  },
   'samples.setPriority': {
     request: z.strictObject({
       id: sampleIdSchema,
@@ -200,6 +243,49 @@ export const METHODS = {
       reason: z.string().nullable(),
     }),
     summary: 'Check the audit chain end to end.',
+  },
+  'samples.queueForDelivery': {
+    request: bulkRequest,
+    response: bulkResultSchema,
+    summary:
+      'Queue available items for definitions delivery to their endpoints (guide eligibility).',
+  },
+  'targets.list': {
+    request: emptyRequest,
+    response: z.strictObject({ targets: z.array(targetSchema) }),
+    summary: 'Defcast targets: endpoints that forwarded samples and selected computers.',
+  },
+  'targets.select': {
+    request: z.strictObject({ ids: targetIdsSchema, selected: z.boolean() }),
+    response: z.strictObject({ targets: z.array(targetSchema) }),
+    summary: 'Select or unselect targets for automatic definitions delivery.',
+  },
+  'coverage.get': {
+    request: z.strictObject({
+      checksum: z.string().regex(/^[0-9a-fA-F]{32}$/, 'expected an MD5 in hex'),
+    }),
+    response: coverageSchema,
+    summary: 'How many endpoints that reported a checksum run the definitions that fix it.',
+  },
+  'definitions.deliver': {
+    request: z.strictObject({ sequence: sequenceSchema, targets: targetIdsSchema }),
+    response: z.strictObject({
+      queued: z.array(targetIdSchema),
+      refused: z.array(z.strictObject({ id: targetIdSchema, reason: z.string() })),
+    }),
+    summary: 'Push a stored definitions set to targets now (Defcast).',
+  },
+  'samples.queueForAnalysis': {
+    request: bulkRequest,
+    response: bulkResultSchema,
+    summary:
+      'Queue items for automatic analysis (guide eligibility: priority 0, never submitted, not finished).',
+  },
+  'samples.submission': {
+    request: z.strictObject({ id: sampleIdSchema }),
+    response: z.strictObject({ submission: sampleSubmissionSchema }),
+    summary:
+      'The submission state of one item: cookie, analysis state, attempts, errors, next try.',
   },
 } as const satisfies Record<string, MethodSpec>;
 

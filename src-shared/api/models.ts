@@ -162,3 +162,171 @@ export const sessionUserSchema = z.strictObject({
 
 /** Who a session is logged in as. */
 export type SessionUser = z.infer<typeof sessionUserSchema>;
+
+/** A target id: the decimal form of the targets table's row id. */
+export const targetIdSchema = z
+  .string()
+  .regex(/^\d{1,20}$/, 'expected a target id (1 to 20 digits)');
+
+/** The ids a targets request names. */
+export const targetIdsSchema = z.array(targetIdSchema).min(1).max(MAX_BULK_IDS);
+
+/** A definitions sequence (8 digits at most, as in package names). */
+export const sequenceSchema = z.number().int().min(1).max(99_999_999);
+
+/**
+ * A computer Defcast knows (SPEC §4.5): every endpoint that forwarded a sample plus the ones an
+ * administrator selected. `managed` endpoints carry a GUID and a Defcast port and can be pushed
+ * to; the others are told about new definitions through an alert.
+ */
+export const targetSchema = z.strictObject({
+  id: targetIdSchema,
+  host: z.string(),
+  addresses: z.array(z.string()),
+  guid: z.string().nullable(),
+  managed: z.boolean(),
+  defcastPort: countSchema.nullable(),
+  /** Server that hands this endpoint its definitions (X-Platform-Distributor), if it named one. */
+  distributor: z.string().nullable(),
+  /** Sequence and version the endpoint last reported; null = never asked or never answered. */
+  sequence: countSchema.nullable(),
+  version: z.string().nullable(),
+  lastSeen: epochMsSchema.nullable(),
+  selected: z.boolean(),
+  /** Delivery in progress: the sequence being pushed, attempts so far, next try, last failure. */
+  pendingSequence: countSchema.nullable(),
+  attempts: countSchema,
+  nextAttemptAt: epochMsSchema.nullable(),
+  lastError: z.string().nullable(),
+  installedAt: epochMsSchema.nullable(),
+});
+
+/** A Defcast target. */
+export type Target = z.infer<typeof targetSchema>;
+
+/** How far the definitions that fix one threat (by checksum) have reached its endpoints. */
+export const coverageSchema = z.strictObject({
+  checksum: z.string(),
+  /** Lowest sequence that fixes it (the highest X-Signatures-Sequence its samples need); null = none known. */
+  fixingSequence: countSchema.nullable(),
+  /** Endpoints that reported the checksum. */
+  endpoints: countSchema,
+  /** Of those, how many run the fixing sequence or a higher one. */
+  covered: countSchema,
+  /** Of those, how many can receive definitions by Defcast. */
+  managed: countSchema,
+  rows: z.array(
+    z.strictObject({
+      sampleId: sampleIdSchema,
+      host: z.string().nullable(),
+      targetId: targetIdSchema.nullable(),
+      managed: z.boolean(),
+      sequence: countSchema.nullable(),
+      covered: z.boolean(),
+      status: sampleStatusSchema,
+    }),
+  ),
+});
+
+/** Fix coverage of one checksum. */
+export type Coverage = z.infer<typeof coverageSchema>;
+
+/**
+ * The submission state of one sample (`samples.submission`): the gateway's answers, what the
+ * agent is doing about the sample, and whether the gateway can be reached.
+ */
+export const sampleSubmissionSchema = z.strictObject({
+  id: sampleIdSchema,
+  status: sampleStatusSchema,
+  cookie: z.string().nullable(),
+  state: z.string().nullable(),
+  issue: z.string().nullable(),
+  service: z.string().nullable(),
+  virusName: z.string().nullable(),
+  /** The definitions sequence that resolves the sample, once the gateway named it. */
+  signaturesSequence: countSchema.nullable(),
+  priority: countSchema,
+  submittedOn: epochMsSchema.nullable(),
+  analyzedOn: epochMsSchema.nullable(),
+  finishedOn: epochMsSchema.nullable(),
+  /** Submission attempts since the sample was last released. */
+  attempts: countSchema,
+  lastAttemptAt: epochMsSchema.nullable(),
+  /** The last gateway problem for this sample (code = its X-Error, when there was one). */
+  lastError: z
+    .strictObject({ at: epochMsSchema, code: z.string().nullable(), message: z.string() })
+    .nullable(),
+  /** When the agent next sends, queries or fetches for this sample; null = nothing planned. */
+  nextAttemptAt: epochMsSchema.nullable(),
+  /** How the submitted copy was stripped of user data (X-Sample-Strip), if it was. */
+  strip: z
+    .strictObject({
+      method: z.string(),
+      checksum: z.string(),
+      size: countSchema,
+      removed: countSchema,
+    })
+    .nullable(),
+  /** Whether "Queue item for automatic analysis" is allowed, and why not. */
+  queueForAnalysis: z.strictObject({ allowed: z.boolean(), reason: z.string().nullable() }),
+  agent: z.strictObject({
+    running: z.boolean(),
+    gatewayUnreachableSince: epochMsSchema.nullable(),
+  }),
+});
+
+/** The submission state of one sample. */
+export type SampleSubmission = z.infer<typeof sampleSubmissionSchema>;
+
+/** An absolute file path on the server's host (a package to import). */
+export const absoluteFileSchema = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((p) => !p.includes('\0'), 'path must not contain NUL characters')
+  .refine((p) => ABSOLUTE_PATH.test(p), 'must be an absolute file path');
+
+/** Where a restore or repair wrote each item, and which items were refused and why. */
+export const writeResultSchema = z.strictObject({
+  done: z.array(z.strictObject({ id: sampleIdSchema, path: z.string() })),
+  refused: z.array(z.strictObject({ id: sampleIdSchema, reason: z.string() })),
+});
+
+/** A definitions set the server has installed (SPEC §4.4). */
+export const definitionsSetSchema = z.strictObject({
+  sequence: countSchema,
+  /** `YYYY.MM.DD.NNN`. */
+  version: z.string(),
+  /** `YYMMDDx`, as the console shows it. */
+  displayVersion: z.string(),
+  certified: z.boolean(),
+  kind: z.enum(['all', 'incr']),
+  /** The store's state of the set (installed, active, superseded, failed…). */
+  state: z.string(),
+  active: z.boolean(),
+  /** MD5 of the package (X-Signatures-Checksum), when known. */
+  checksum: z.string().nullable(),
+  installedAt: epochMsSchema.nullable(),
+});
+
+/** A definitions set. */
+export type DefinitionsSet = z.infer<typeof definitionsSetSchema>;
+
+/** Largest base64 text of a package sent inline (the control API's frames hold 16 MiB). */
+export const MAX_PACKAGE_BASE64 = 16 * 1024 * 1024;
+
+const md5HexSchema = z.string().regex(/^[0-9a-fA-F]{32}$/, 'expected an MD5 in hex');
+
+/** `definitions.import`: a package file on the server's host, or the package's bytes. */
+export const definitionsImportSchema = z.union([
+  z.strictObject({ path: absoluteFileSchema, expectedMd5: md5HexSchema.optional() }),
+  z.strictObject({
+    bytes: z
+      .string()
+      .min(4)
+      .max(MAX_PACKAGE_BASE64)
+      .regex(/^[A-Za-z0-9+/]+={0,2}$/, 'expected base64 text')
+      .refine((b) => b.length % 4 === 0, 'base64 text must be a multiple of 4 characters'),
+    expectedMd5: md5HexSchema.optional(),
+  }),
+]);

@@ -2,7 +2,11 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll } from 'vitest';
-import { startQuarantineServer, type RunningServer } from '../../src-main/server/server.js';
+import {
+  startQuarantineServer,
+  type RunningServer,
+  type ServerOptions,
+} from '../../src-main/server/server.js';
 import { tempDir } from './temp.js';
 
 const running: RunningServer[] = [];
@@ -14,7 +18,13 @@ export interface TestServer extends RunningServer {
 
 /** Start a server; `config` is written to a config file and applied at start. */
 export async function startTestServer(
-  options: { config?: Record<string, unknown>; dataDir?: string; controlPort?: number | null } = {},
+  options: {
+    config?: Record<string, unknown>;
+    dataDir?: string;
+    controlPort?: number | null;
+    /** Other server options (scanning, clamd runtime, starter definitions). */
+    server?: Pick<ServerOptions, 'autoScan' | 'clamd' | 'starterPackage'>;
+  } = {},
 ): Promise<TestServer> {
   const dataDir = options.dataDir ?? tempDir('cq-server-');
   let configFile: string | undefined;
@@ -28,6 +38,7 @@ export async function startTestServer(
     port: 0,
     controlPort: options.controlPort === undefined ? null : options.controlPort,
     ...(configFile ? { configFile } : {}),
+    ...options.server,
     version: 'test',
   });
   running.push(server);

@@ -43,7 +43,8 @@ async function refusal(promise: Promise<unknown>): Promise<ApiError> {
 }
 
 beforeAll(async () => {
-  server = await startTestServer({ controlPort: 0 });
+  // Samples stay where these tests put them: scanning has its own tests (scan-*.test.ts).
+  server = await startTestServer({ controlPort: 0, server: { autoScan: false } });
   server.context.store.users.add('admin', '', await hashPassword('correct horse battery'));
   local = await connectControl({ socket: server.socketPath });
 });
@@ -62,7 +63,8 @@ describe('server.info', () => {
     expect(info.quota.maxBytes).toBe(500 * 1024 * 1024);
     expect(info.quota.usedBytes).toBeGreaterThan(0);
     expect(info.listeners.intake).toMatch(/^127\.0\.0\.1:\d+$/);
-    expect(info.activeDefinitions).toBeNull();
+    // A fresh server runs the shipped starter set (sequence 1).
+    expect(info.activeDefinitions?.sequence).toBe(1);
   });
 });
 

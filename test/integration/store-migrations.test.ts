@@ -136,6 +136,25 @@ const CASES: readonly MigrationCase[] = [
       ).run();
     },
   },
+  {
+    version: 4,
+    newTables: [],
+    seed: (db) => {
+      db.prepare(
+        `INSERT INTO targets (host, addresses, guid, managed, sequence, selected)
+         VALUES ('pc1', '["10.0.0.1"]', 'G1', 1, 7, 1)`,
+      ).run();
+    },
+    check: (db) => {
+      expect(
+        db.prepare('SELECT host, sequence, selected, attempts, platform_key FROM targets').get(),
+      ).toEqual({ host: 'pc1', sequence: 7, selected: 1, attempts: 0, platform_key: null });
+      db.prepare("UPDATE targets SET platform_key = 'guid:G1', defcast_port = 8849").run();
+      expect(() =>
+        db.prepare("INSERT INTO targets (host, platform_key) VALUES ('pc2', 'guid:G1')").run(),
+      ).toThrow(/UNIQUE/);
+    },
+  },
 ];
 
 describe('migrations', () => {

@@ -17,12 +17,12 @@ export function adminHandlers(server: ServerContext): MethodHandlers {
       const config = server.config.get();
       const byStatus = server.store.samples.countsByStatus();
       const total = Object.values(byStatus).reduce((a, b) => a + b, 0);
-      const active = config.definitionPolicy.activeSequence;
+      const active = server.definitions.active();
       return {
         name: config.serverName || os.hostname(),
         version: server.version,
         setupType: config.setupType,
-        activeDefinitions: active > 0 ? { sequence: active, version: '' } : null,
+        activeDefinitions: active ? { sequence: active.sequence, version: active.version } : null,
         counts: { total, byStatus },
         quota: {
           usedBytes: server.quota.usedBytes,

@@ -4,6 +4,7 @@
  * repositories; every change is pushed to attached consoles.
  */
 import os from 'node:os';
+import path from 'node:path';
 import { ApiError } from '../../../src-shared/api/client-api.js';
 import type { BulkResult } from '../../../src-shared/api/contract.js';
 import {
@@ -16,15 +17,19 @@ import { isSampleStatus } from '../../../src-shared/catalog/tokens.js';
 import type { MethodHandlers } from '../../transport/rpc-server.js';
 import type { ServerContext } from '../context.js';
 import type { SampleRow } from '../store/index.js';
-import { checkDestination, restoreBlob, safeFileName } from './restore.js';
+import { openDecodedSample } from '../scanner/sample-content.js';
+import { checkDestination, safeFileName, writeIntoFolder } from './restore.js';
 import { toHistoryEntry, toSampleError, toSampleSummary } from './sample-views.js';
-
-const MiB = 1024 * 1024;
 
 /** Who made a call, as recorded in history and the audit chain. */
 export function actorOf(ctx: { user: { user: string; domain: string } | null }): string {
   if (!ctx.user) return `local:${os.userInfo().username}`;
   return ctx.user.domain ? `${ctx.user.domain}\\${ctx.user.user}` : ctx.user.user;
+}
+
+/** Folders no restore or repair may write into: the server's data and its quarantine. */
+export function protectedDirs(server: ServerContext): string[] {
+  return [path.dirname(server.store.db.name), server.store.blobs.quarantineDir];
 }
 
 function findRow(server: ServerContext, id: string): SampleRow | undefined {
@@ -109,6 +114,8 @@ async function moveStatus(
     row.id,
   );
   changed(server, row.id);
+  // Re-entering at quarantined means being scanned again, like a new sample.
+  if (action === 'restart') server.scanner.enqueueNew(row.id);
   return null;
 }
 
@@ -158,16 +165,16 @@ export function sampleHandlers(server: ServerContext): MethodHandlers {
         `${actor}: deleted ${deleted.length} sample(s): ${deleted.join(', ')}`,
       );
       if (deleted.length > 0) server.events.emit('sample.deleted', { ids: deleted.map(String) });
+      server.scanner.forget(deleted);
       return result;
     },
 
     'samples.restore': async (params, ctx) => {
       const actor = actorOf(ctx);
-      const problem = checkDestination(params.destination);
+      const problem = checkDestination(params.destination, protectedDirs(server));
       if (problem) throw new ApiError('invalid-request', problem, { path: ['destination'] });
       const done: { id: string; path: string }[] = [];
       const refused: { id: string; reason: string }[] = [];
-      const maxBytes = server.config.get().general.maxSampleSizeMB * MiB;
       for (const id of new Set(params.ids)) {
         const row = findRow(server, id);
         if (!row) {
@@ -177,15 +184,11 @@ export function sampleHandlers(server: ServerContext): MethodHandlers {
         const attributes = server.store.samples.attributes(row.id);
         const name = safeFileName(attributes['X-Sample-File'], `sample-${row.id}.bin`);
         try {
-          const written = await restoreBlob(
-            server.store.blobs,
-            row.blobSha256,
+          const written = await writeIntoFolder(
             params.destination,
             name,
-            {
-              overwrite: params.overwrite ?? false,
-              maxBytes: Math.max(maxBytes, row.size),
-            },
+            () => openDecodedSample(server.store.blobs, row.blobSha256, row.size),
+            { overwrite: params.overwrite ?? false },
           );
           await server.store.committer.commit(() =>
             server.store.audit.append({

@@ -151,9 +151,14 @@ async function postSample(
   }
   let aborted = false;
   req.once('aborted', () => (aborted = true));
-  req.socket.once('close', () => {
+  const socket = req.socket;
+  const onSocketClose = (): void => {
     if (!req.complete) aborted = true;
-  });
+  };
+  socket.once('close', onSocketClose);
+  // A keep-alive socket carries many requests: without this, every one of them would leave a
+  // listener (holding its request) on the socket until the client hangs up.
+  res.once('close', () => socket.off('close', onSocketClose));
   try {
     const result = await receiveSample(req, sample, options);
     const headers: Record<string, string> = {

@@ -28,7 +28,18 @@ interface Job {
   outcome?: { ok: true; value: unknown } | { ok: false; error: unknown };
 }
 
-/** Runs synchronous database work in shared transactions, one batch at a time. */
+type SyncOutcome = { ok: true } | { ok: false; error: unknown };
+
+/** Jobs taken together, and their directory fsyncs (already under way). */
+interface Batch {
+  readonly jobs: Job[];
+  readonly synced: Promise<SyncOutcome>;
+}
+
+/**
+ * Runs synchronous database work in shared transactions, one batch at a time; the directory
+ * fsyncs of the next batch overlap the commit of the current one.
+ */
 export class GroupCommitter {
   private queue: Job[] = [];
   private flushing: Promise<void> | undefined;
@@ -87,22 +98,41 @@ export class GroupCommitter {
     try {
       // Yield once so that callers who commit in the same tick share the first batch.
       await new Promise<void>((resolve) => setImmediate(resolve));
-      while (this.queue.length > 0) {
-        const batch = this.queue;
-        this.queue = [];
-        await this.flush(batch);
+      let current = this.startBatch();
+      while (current !== undefined) {
+        const synced = await current.synced;
+        // The next batch's directory fsyncs start before this batch commits, so that they run
+        // in the thread pool while the commit (a WAL fsync) holds the event loop. They start
+        // only now, after this batch's own fsyncs settled: a directory whose fsync failed is
+        // dirty again and is taken up by them.
+        const next = this.startBatch();
+        this.commitBatch(current.jobs, synced);
+        current = next;
       }
     } finally {
       this.flushing = undefined;
     }
   }
 
-  private async flush(batch: Job[]): Promise<void> {
+  /** Take the queued jobs as a batch and start the directory fsyncs they need. */
+  private startBatch(): Batch | undefined {
+    if (this.queue.length === 0) return undefined;
+    const jobs = this.queue;
+    this.queue = [];
+    // Every job was queued after its blob was installed, so its directory is in this sync.
+    const synced = this.dirs.syncDirs().then(
+      (): SyncOutcome => ({ ok: true }),
+      (error: unknown): SyncOutcome => ({ ok: false, error }),
+    );
+    return { jobs, synced };
+  }
+
+  private commitBatch(batch: Job[], synced: SyncOutcome): void {
     this.counters.batches++;
     this.counters.jobs += batch.length;
     this.counters.largestBatch = Math.max(this.counters.largestBatch, batch.length);
     try {
-      await this.dirs.syncDirs();
+      if (!synced.ok) throw synced.error;
       this.runBatch(batch);
     } catch (error) {
       // The directory fsync or the commit itself failed: nothing in the batch is durable.

@@ -9,6 +9,7 @@ import { StoreError } from '../store-error.js';
 import { up as samples } from './0001-samples.js';
 import { up as admin } from './0002-admin.js';
 import { up as definitions } from './0003-definitions.js';
+import { up as defcast } from './0004-defcast.js';
 
 const log = createLogger('store');
 
@@ -24,6 +25,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'samples', up: samples },
   { version: 2, name: 'admin', up: admin },
   { version: 3, name: 'definitions', up: definitions },
+  { version: 4, name: 'defcast', up: defcast },
 ];
 
 /** The schema version this code writes. */

@@ -1,0 +1,49 @@
+/** The item actions as menu entries (context menu and Action menu), enabled per the lifecycle rules. */
+import type { MenuItemSpec } from '../../components/Menu.js';
+import { offeredActions, selectionEligibility } from '../../lib/sample-actions.js';
+import type { AppState } from '../../store/store.js';
+
+/** Menu entries for the current selection. */
+export function sampleMenuItems(state: AppState): MenuItemSpec[] {
+  const count = state.selectedCount();
+  const rows = state.selectedRows();
+  const connected = state.servers.find((s) => s.id === state.list.serverId)?.state === 'connected';
+  const items: MenuItemSpec[] = [
+    {
+      id: 'properties',
+      label: 'Properties',
+      shortcut: 'Enter',
+      disabled: count === 0 || !connected,
+      reason: !connected ? 'the server is not connected' : 'select an item first',
+      onSelect: () => state.openItemProperties(),
+    },
+  ];
+  offeredActions().forEach((action, index) => {
+    const eligibility = connected
+      ? selectionEligibility(action, rows, count)
+      : { allowed: false as const, reason: 'the server is not connected' };
+    items.push({
+      id: action.method,
+      label: action.label,
+      ...(action.shortcut ? { shortcut: action.shortcut } : {}),
+      disabled: !eligibility.allowed,
+      ...(eligibility.allowed ? {} : { reason: eligibility.reason }),
+      separatorBefore: index === 0,
+      onSelect: () => void state.requestSampleAction(action.method),
+    });
+  });
+  items.push({
+    id: 'select-all',
+    label: 'Select All',
+    shortcut: 'Ctrl+A',
+    separatorBefore: true,
+    onSelect: () => state.selectAll(),
+  });
+  items.push({
+    id: 'refresh',
+    label: 'Refresh',
+    shortcut: 'F5',
+    onSelect: () => state.refreshList(),
+  });
+  return items;
+}

@@ -1,0 +1,298 @@
+/**
+ * The Quarantined Items pane end to end: samples forwarded with `cq forward` appear live; sort
+ * and filter run on the server; item Properties shows attributes (double-click for the
+ * description), history and errors; delete and restore ask first; the keyboard drives it all.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getAttributeSpec } from '../../src-shared/catalog/attributes.js';
+import { tempDir } from '../helpers/temp.js';
+import { ensureRendererBuilt } from './support/build-renderer.js';
+import {
+  forwardFile,
+  launchBrowser,
+  openConsolePage,
+  screenshot,
+  setUpServer,
+  startConsole,
+  type ConsoleProcess,
+  type PageProblems,
+  WAIT,
+} from './support/console-harness.js';
+
+let consoleProc: ConsoleProcess;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let problems: PageProblems;
+let work: string;
+
+/** Wait for a value with a timeout that suits two shared cores. */
+const poll = <T>(read: () => T | Promise<T>) => expect.poll(read, WAIT);
+const grid = (): Locator => page.getByRole('grid', { name: /Quarantined items/ });
+const dataRow = (name: string | RegExp): Locator => grid().getByRole('row', { name });
+const rowAt = (index: number): Locator =>
+  grid().locator(`[role="row"][aria-rowindex="${index + 2}"]`);
+
+beforeAll(async () => {
+  await ensureRendererBuilt();
+  work = tempDir('cq-e2e-items-');
+  consoleProc = await startConsole(path.join(work, 'data'));
+  await setUpServer(consoleProc.socket);
+  browser = await launchBrowser();
+  ({ context, page, problems } = await openConsolePage(browser, consoleProc.url));
+  await grid().waitFor();
+}, 180_000);
+
+afterAll(async () => {
+  await context?.close();
+  await browser?.close();
+  await consoleProc?.stop();
+});
+
+describe('console: quarantined items', () => {
+  it('shows samples forwarded with cq forward as they arrive', async () => {
+    await poll(() => page.getByText('No items are quarantined on this server.').count()).toBe(1);
+    await forwardFile(consoleProc.intake, work, 'beta.exe', 'beta content', 'ws-beta.example.test');
+    await dataRow(/beta\.exe/).waitFor();
+    await forwardFile(
+      consoleProc.intake,
+      work,
+      'alpha.exe',
+      'alpha content',
+      'ws-alpha.example.test',
+    );
+    await forwardFile(
+      consoleProc.intake,
+      work,
+      'gamma.doc',
+      'gamma content',
+      'ws-gamma.example.test',
+    );
+    await dataRow(/alpha\.exe/).waitFor();
+    await dataRow(/gamma\.doc/).waitFor();
+    await poll(() => page.getByRole('contentinfo').textContent()).toContain('3 items');
+    // The Internet-based columns of the guide's table 4-2.
+    const headers = await grid().getByRole('columnheader').allTextContents();
+    expect(headers.map((h) => h.replace(/[▲▼]/g, ''))).toEqual([
+      'File Name',
+      'User Name',
+      'Computer',
+      'Analyzed',
+      'Age',
+      'Sample State',
+      'Definitions Needed',
+      'Sample Status',
+      'Virus',
+      'Sample errors',
+    ]);
+    await screenshot(page, 'items-live');
+  });
+
+  it('sorts on the server by the clicked column, both ways', async () => {
+    const header = grid().getByRole('columnheader', { name: /File Name/ });
+    await header.getByRole('button').click();
+    await poll(() => header.getAttribute('aria-sort')).toBe('ascending');
+    await poll(() => rowAt(0).textContent()).toContain('alpha.exe');
+    await poll(() => rowAt(2).textContent()).toContain('gamma.doc');
+    await header.getByRole('button').click();
+    await poll(() => header.getAttribute('aria-sort')).toBe('descending');
+    await poll(() => rowAt(0).textContent()).toContain('gamma.doc');
+    const computer = grid().getByRole('columnheader', { name: /Computer/ });
+    await computer.getByRole('button').click();
+    await poll(() => computer.getAttribute('aria-sort')).toBe('ascending');
+    await poll(() => rowAt(0).textContent()).toContain('ws-alpha');
+    await screenshot(page, 'items-sorted');
+  });
+
+  it('filters by text and by status', async () => {
+    const filter = page.getByRole('searchbox', { name: /Filter/ });
+    await filter.fill('gamma');
+    await poll(() => grid().getByRole('row').count()).toBe(2); // header + one item
+    await poll(() => rowAt(0).textContent()).toContain('gamma.doc');
+    await filter.fill('');
+    await poll(() => grid().getByRole('row').count()).toBe(4);
+    const status = page.getByRole('combobox', { name: /Status/ });
+    await status.selectOption({ label: 'Installed' });
+    await page.getByText('No items match the filter.').waitFor();
+    // The server processes items on its own (scan, submission), so filter by what one shows now.
+    await status.selectOption({ label: 'All statuses' });
+    await poll(() => grid().getByRole('row').count()).toBe(4);
+    const shown = (await rowAt(0).getByRole('gridcell').nth(7).textContent()) ?? '';
+    await status.selectOption({ label: shown });
+    const statusCells = grid().locator('.lv-body [role="gridcell"][aria-colindex="8"]');
+    await poll(async () => {
+      const texts = await statusCells.allTextContents();
+      return texts.length > 0 && texts.every((text) => text === shown);
+    }).toBe(true);
+    await status.selectOption({ label: 'All statuses' });
+  });
+
+  it('opens item Properties with attributes, their descriptions, history and errors', async () => {
+    await dataRow(/alpha\.exe/).dblclick();
+    const dialog = page.getByRole('dialog', { name: /alpha\.exe Properties/ });
+    await dialog.waitFor();
+    await poll(() => dialog.getByRole('tabpanel').textContent()).toContain('ws-alpha.example.test');
+    const tabs = await dialog.getByRole('tab').allTextContents();
+    expect(tabs).toEqual(['General', 'Sample Attributes', 'Actions', 'Errors (0)']);
+
+    await dialog.getByRole('tab', { name: 'Sample Attributes' }).click();
+    const attributes = dialog.getByRole('grid', { name: 'Sample attributes' });
+    const statusRow = attributes.getByRole('row', { name: /X-Sample-Status/ });
+    await statusRow.dblclick();
+    const description = dialog.getByRole('region', { name: 'Attribute description' });
+    const expected = getAttributeSpec('X-Sample-Status')?.description ?? '';
+    expect(expected).not.toBe('');
+    await poll(() => description.textContent()).toContain(expected);
+    // The keyboard equivalent: move to the next attribute and press Enter.
+    await statusRow.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    await poll(() => description.textContent()).not.toContain(expected);
+    await screenshot(page, 'item-attributes');
+
+    await dialog.getByRole('tab', { name: 'Actions' }).click();
+    const history = dialog.getByRole('table', { name: 'History' });
+    await poll(() => history.textContent()).toContain('intake');
+    await dialog.getByRole('button', { name: 'Hold' }).click();
+    await poll(() => history.textContent()).toContain('Held');
+    // Held items cannot be held again; the button says why.
+    const hold = dialog.getByRole('button', { name: 'Hold' });
+    await poll(() => hold.isDisabled()).toBe(true);
+    expect(await hold.getAttribute('title')).toMatch(/not possible while the sample is held/);
+    await screenshot(page, 'item-actions');
+
+    await dialog.getByRole('tab', { name: /Errors/ }).click();
+    await dialog.getByText('No errors were recorded for this item.').waitFor();
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    await poll(() => dataRow(/alpha\.exe/).textContent()).toContain('Held');
+  });
+
+  it('deletes only after confirmation', async () => {
+    await dataRow(/gamma\.doc/).click();
+    await grid().press('Delete');
+    const confirm = page.getByRole('alertdialog', { name: /Delete 1 item/ });
+    await confirm.waitFor();
+    await screenshot(page, 'delete-confirm');
+    await confirm.getByRole('button', { name: 'Cancel' }).click();
+    await confirm.waitFor({ state: 'detached' });
+    expect(await dataRow(/gamma\.doc/).count()).toBe(1);
+
+    await dataRow(/gamma\.doc/).click({ button: 'right' });
+    await page
+      .getByRole('menu', { name: 'Item actions' })
+      .getByRole('menuitem', { name: /Delete/ })
+      .click();
+    await confirm.waitFor();
+    await confirm.getByRole('button', { name: 'Delete' }).click();
+    await dataRow(/gamma\.doc/).waitFor({ state: 'detached' });
+    await poll(() => page.getByRole('contentinfo').getByRole('status').textContent()).toContain(
+      'Delete: 1 item done',
+    );
+  });
+
+  it('restores to a folder the administrator confirms, never a relative path', async () => {
+    const destination = tempDir('cq-e2e-restore-');
+    await dataRow(/beta\.exe/).click({ button: 'right' });
+    await page
+      .getByRole('menu', { name: 'Item actions' })
+      .getByRole('menuitem', { name: /Restore/ })
+      .click();
+    const dialog = page.getByRole('alertdialog', { name: /Restore 1 item/ });
+    await dialog.waitFor();
+    const folder = dialog.getByRole('textbox', { name: /Destination folder/ });
+    await folder.fill('relative/folder');
+    await dialog.getByText('destination must be an absolute folder path').waitFor();
+    expect(await dialog.getByRole('button', { name: 'Restore' }).isDisabled()).toBe(true);
+    await folder.fill(destination);
+    await screenshot(page, 'restore-destination');
+    await dialog.getByRole('button', { name: 'Restore' }).click();
+    await poll(() => fs.readdirSync(destination)).toEqual(['beta.exe']);
+    expect(fs.readFileSync(path.join(destination, 'beta.exe'), 'utf8')).toBe('beta content');
+
+    // A second restore to the same folder does not overwrite unless asked.
+    await dataRow(/beta\.exe/).click({ button: 'right' });
+    await page
+      .getByRole('menu', { name: 'Item actions' })
+      .getByRole('menuitem', { name: /Restore/ })
+      .click();
+    await dialog.getByRole('textbox', { name: /Destination folder/ }).fill(destination);
+    await dialog.getByRole('button', { name: 'Restore' }).click();
+    const refused = page.getByRole('dialog', { name: /some items were refused/ });
+    await refused.waitFor();
+    await refused.getByRole('button', { name: 'Close', exact: true }).click();
+  });
+
+  it('is driven by the keyboard: tree and list arrows, Enter, Delete and the menu key', async () => {
+    const tree = page.getByRole('tree', { name: 'Servers' });
+    const root = tree.getByRole('treeitem', { name: /Central Quarantine/ });
+    await root.click();
+    await poll(() => root.getAttribute('aria-selected')).toBe('true');
+    await page.keyboard.press('ArrowDown');
+    const server = tree.getByRole('treeitem', { level: 2 }).first();
+    await poll(() => server.getAttribute('aria-selected')).toBe('true');
+    await page.getByRole('region', { name: /^Server / }).waitFor();
+    await page.keyboard.press('ArrowLeft'); // collapse the server
+    await poll(() => server.getAttribute('aria-expanded')).toBe('false');
+    await page.keyboard.press('ArrowRight'); // expand again
+    await poll(() => server.getAttribute('aria-expanded')).toBe('true');
+    await page.keyboard.press('ArrowRight'); // into its first folder
+    const items = tree.getByRole('treeitem', { name: 'Quarantined Items' });
+    await poll(() => items.getAttribute('aria-selected')).toBe('true');
+    await page.keyboard.press('ArrowDown');
+    await poll(() =>
+      tree.getByRole('treeitem', { name: 'Definitions' }).getAttribute('aria-selected'),
+    ).toBe('true');
+    await page.keyboard.press('ArrowUp');
+    await poll(() => items.getAttribute('aria-selected')).toBe('true');
+
+    await grid().waitFor();
+    await grid().focus();
+    await page.keyboard.press('Home');
+    await poll(() => rowAt(0).getAttribute('aria-selected')).toBe('true');
+    await page.keyboard.press('Shift+ArrowDown');
+    await poll(() => rowAt(1).getAttribute('aria-selected')).toBe('true');
+    await poll(() => page.getByRole('contentinfo').textContent()).toContain('2 selected');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowUp');
+    await poll(() => rowAt(1).getAttribute('aria-selected')).toBe('false');
+    await poll(() => rowAt(0).getAttribute('aria-selected')).toBe('true');
+
+    await page.keyboard.press('Enter');
+    const properties = page.getByRole('dialog', { name: /Properties/ });
+    await properties.waitFor();
+    await page.keyboard.press('Escape');
+    await properties.waitFor({ state: 'detached' });
+    await poll(() =>
+      page.evaluate('document.activeElement && document.activeElement.getAttribute("role")'),
+    ).toBe('grid');
+
+    await page.keyboard.press('Delete');
+    const confirm = page.getByRole('alertdialog', { name: /Delete/ });
+    await confirm.waitFor();
+    await page.keyboard.press('Escape');
+    await confirm.waitFor({ state: 'detached' });
+
+    // The second item was never held, so releasing it is not possible, and the menu says why.
+    await page.keyboard.press('ArrowDown');
+    await poll(() => rowAt(1).getAttribute('aria-selected')).toBe('true');
+    await page.keyboard.press('Shift+F10');
+    const menu = page.getByRole('menu', { name: 'Item actions' });
+    await menu.waitFor();
+    const release = menu.getByRole('menuitem', { name: 'Release for analysis' });
+    expect(await release.getAttribute('aria-disabled')).toBe('true');
+    expect(await release.getAttribute('title')).toMatch(/not possible while the sample is \w+/);
+    await screenshot(page, 'context-menu');
+    await page.keyboard.press('Escape');
+    await menu.waitFor({ state: 'detached' });
+    await page.keyboard.press('ContextMenu');
+    await menu.waitFor();
+    await page.keyboard.press('Escape');
+  });
+
+  it('reported no script errors or policy violations', () => {
+    expect(problems.errors).toEqual([]);
+  });
+});
