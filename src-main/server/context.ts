@@ -7,6 +7,7 @@ import type { Defcast } from './defcast/defcast-service.js';
 import type { DefinitionsStore } from './definitions/definitions-store.js';
 import type { QuotaGauge } from './quota-gauge.js';
 import type { ScanService } from './scanner/scan-service.js';
+import type { AlertEngine } from './alerts/alert-engine.js';
 import type { Store } from './store/index.js';
 
 const log = createLogger('quarantine-log');
@@ -90,6 +91,8 @@ export interface ServerContext {
   readonly defcast: Defcast;
   /** Gateway traffic (SPEC §4.3); `agent.signals` feeds the alert engine. */
   readonly agent: QuarantineAgent;
+  /** Raises and clears alerts (SPEC §8); `alerts.list` reads its history. */
+  readonly alerts: AlertEngine;
   readonly startedAt: number;
   readonly version: string;
   /** Printable addresses of the listeners, by name. */

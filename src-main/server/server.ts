@@ -25,6 +25,9 @@ import { lockDataDir } from './data-dir-lock.js';
 import { createIntakeServer } from './intake/intake-server.js';
 import { QuotaGauge } from './quota-gauge.js';
 import { QuotaMonitor } from './quota-monitor.js';
+import { AlertEngine } from './alerts/alert-engine.js';
+import { connectAlerts, reportQuota } from './alerts/wire-alerts.js';
+import { AlertsRepo } from './store/alerts-repo.js';
 import { createConfiguredEngine, engineKey, type ClamdRuntime } from './scanner/engine-factory.js';
 import { ScanService } from './scanner/scan-service.js';
 import { openDefinitionsStore } from './definitions/definitions-store.js';
@@ -62,6 +65,8 @@ export interface ServerOptions {
   readonly clamd?: ClamdRuntime;
   /** Package installed on a fresh data folder; default the shipped starter set, null for none. */
   readonly starterPackage?: string | null;
+  /** How often alert conditions are re-evaluated (default 5 s; tests use less). */
+  readonly alertIntervalMs?: number;
 }
 
 /** A running server. */
@@ -129,9 +134,17 @@ export async function startQuarantineServer(options: ServerOptions): Promise<Run
 
     const events = new ForwardingEventBus();
     const listeners: Record<string, string> = {};
-    const monitor = new QuotaMonitor(store.blobs.quarantineDir, quota, config, qlog, (state) =>
-      events.emit('server.status', { state: 'running', quota: state }),
-    );
+    const alerts = new AlertEngine({
+      repo: new AlertsRepo(store.db),
+      config,
+      qlog,
+      events,
+      ...(options.alertIntervalMs !== undefined ? { intervalMs: options.alertIntervalMs } : {}),
+    });
+    const monitor = new QuotaMonitor(store.blobs.quarantineDir, quota, config, qlog, (state) => {
+      reportQuota(alerts, state);
+      events.emit('server.status', { state: 'running', quota: state });
+    });
     const definitions = await openDefinitionsStore({
       dataDir,
       db: store.db,
@@ -186,6 +199,7 @@ export async function startQuarantineServer(options: ServerOptions): Promise<Run
       scanner,
       defcast,
       agent,
+      alerts,
       startedAt: Date.now(),
       version: options.version ?? '0.0.0',
       listeners,
@@ -304,6 +318,12 @@ export async function startQuarantineServer(options: ServerOptions): Promise<Run
       }),
     });
 
+    const disconnectAlerts = connectAlerts(alerts, { scanner, agent, defcast });
+    alerts.start();
+    closers.push(async () => {
+      disconnectAlerts();
+      await alerts.stop();
+    });
     await monitor.start();
     closers.push(() => monitor.stop());
     closers.push(() => scanner.stop());

@@ -234,6 +234,14 @@ export const METHODS = {
     response: z.strictObject({ entries: z.array(logEntrySchema) }),
     summary: 'Quarantine Log entries, newest first.',
   },
+  'alerts.list': {
+    request: z.strictObject({
+      open: z.boolean().optional(),
+      limit: z.number().int().min(1).max(MAX_PAGE_ROWS).optional(),
+    }),
+    response: z.strictObject({ alerts: z.array(alertSchema) }),
+    summary: 'Alert history, newest first (only open alerts with open: true).',
+  },
   'audit.verify': {
     request: emptyRequest,
     response: z.strictObject({

@@ -9,9 +9,9 @@
  * large enough for the fsyncs of many installs at once: on a real network every endpoint is its
  * own computer, and one event loop hosting hundreds of them would measure itself, not the server.
  *
- * Options: `--endpoints N` (default 500), `--signatures N` (hash signatures in the set, default
- * 5000), `--hosts N` (receiver processes, default 2), `--concurrency N` (forwards in flight while
- * registering endpoints, default 32).
+ * Options go after `--` (`cq bench defcast -- --endpoints 100`): `--endpoints N` (default 500),
+ * `--signatures N` (hash signatures in the set, default 5000), `--hosts N` (receiver processes,
+ * default 2), `--concurrency N` (forwards in flight while registering endpoints, default 32).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';

@@ -23,7 +23,7 @@ export async function startTestServer(
     dataDir?: string;
     controlPort?: number | null;
     /** Other server options (scanning, clamd runtime, starter definitions). */
-    server?: Pick<ServerOptions, 'autoScan' | 'clamd' | 'starterPackage'>;
+    server?: Pick<ServerOptions, 'autoScan' | 'clamd' | 'starterPackage' | 'alertIntervalMs'>;
   } = {},
 ): Promise<TestServer> {
   const dataDir = options.dataDir ?? tempDir('cq-server-');

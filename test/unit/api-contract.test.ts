@@ -101,6 +101,7 @@ const VALID_REQUESTS: { [M in MethodName]: RequestOf<M> } = {
   'config.get': {},
   'config.set': { patch: { samplePolicy: { automaticSubmission: false } } },
   'log.query': { since: 0, level: 'warn', text: 'gateway', limit: 10 },
+  'alerts.list': { open: true, limit: 50 },
   'audit.verify': {},
   'samples.queueForDelivery': { ids: ['1', '2'] },
   'targets.list': {},
@@ -163,6 +164,12 @@ const VALID_RESPONSES: { [M in MethodName]: ResponseOf<M> } = {
   'config.set': { config: { general: { maxSizeMB: 600 } } },
   'log.query': {
     entries: [{ id: '7', at: 3, level: 'info', source: 'agent', message: 'sent', sampleId: '42' }],
+  },
+  'alerts.list': {
+    alerts: [
+      { id: '3', event: 'gatewayUnreachable', sampleId: null, message: 'cannot connect', at: 1 },
+      { id: '4', event: 'sampleHeld', sampleId: '12', message: 'held', at: 2 },
+    ],
   },
   'audit.verify': { ok: false, rows: 10, brokenAt: 4, reason: 'hash mismatch' },
   'samples.queueForDelivery': bulk,
@@ -298,6 +305,8 @@ const INVALID_REQUESTS: [MethodName, string, unknown][] = [
   ['log.query', 'limit over 1000', { limit: 5000 }],
   ['log.query', 'since as a string', { since: 'yesterday' }],
   ['audit.verify', 'a parameter', { deep: true }],
+  ['alerts.list', 'open not boolean', { open: 'yes' }],
+  ['alerts.list', 'limit too large', { limit: 100000 }],
   ['samples.queueForDelivery', 'empty ids', { ids: [] }],
   ['targets.select', 'selected missing', { ids: ['1'] }],
   ['targets.select', 'a bad id', { ids: ['x'], selected: true }],

@@ -88,6 +88,10 @@ export function adminHandlers(server: ServerContext): MethodHandlers {
         })),
     }),
 
+    'alerts.list': (params) => ({
+      alerts: server.alerts.list(params.open ?? false, params.limit ?? 500),
+    }),
+
     'audit.verify': () => {
       const result = server.store.audit.verify();
       return {
