@@ -42,7 +42,7 @@ describe('alerts on a running server', () => {
     }, 'the sampleHeld alert');
     expect(open.message).toContain(`Sample ${id}`);
     await until(
-      async () => (pushed.some((a) => a.sampleId === id) ? true : undefined),
+      () => Promise.resolve(pushed.some((a) => a.sampleId === id) ? true : undefined),
       'the pushed alert',
     );
 
