@@ -111,9 +111,15 @@ async function submission(server: Server, id: string): Promise<SampleSubmission>
   return (await server.client.call('samples.submission', { id })).submission;
 }
 
+/** The agent's own Quarantine Log lines containing `text` (alerts log theirs too). */
 async function logLines(server: Server, text: string): Promise<string[]> {
   const { entries } = await server.client.call('log.query', { text, limit: 1000 });
-  return entries.map((e) => e.message);
+  return entries.filter((e) => e.source === 'agent').map((e) => e.message);
+}
+
+async function gatewayAlerts(server: Server, open: boolean): Promise<string[]> {
+  const { alerts } = await server.client.call('alerts.list', open ? { open } : {});
+  return alerts.filter((a) => a.event === 'gatewayUnreachable').map((a) => a.message);
 }
 
 describe('the Scan and Deliver loop', () => {
@@ -205,9 +211,15 @@ describe('the Scan and Deliver loop', () => {
       JSON.stringify({ id: threat }),
     ]);
     expect(viaCli.code, viaCli.stderr).toBe(0);
-    expect(JSON.parse(viaCli.stdout)).toMatchObject({
-      submission: { id: threat, state: 'infected', signaturesSequence: sequence, attempts: 1 },
+    const shown = JSON.parse(viaCli.stdout) as { submission: SampleSubmission };
+    expect(shown.submission).toMatchObject({
+      id: threat,
+      cookie: detail.attributes['X-Analysis-Cookie'],
+      state: 'infected',
+      signaturesSequence: sequence,
+      nextAttemptAt: null,
     });
+    expect(shown.submission.finishedOn).toBeGreaterThan(0);
     expect(await server.process.stop()).toBe(0);
     expect(await gateway.stop()).toBe(0);
   }, 120_000);
@@ -218,7 +230,10 @@ describe('gateway outage', () => {
     const gwDir = tempDir('cq-loop-gateway-');
     let gateway = await startGateway(gwDir);
     const port = portOf(gateway, 'gateway');
-    const server = await startServer(`http://127.0.0.1:${port}`);
+    // The alert fires as soon as the condition holds (its usual timeout is minutes).
+    const server = await startServer(`http://127.0.0.1:${port}`, {
+      alerting: { events: { gatewayUnreachable: { timeoutSeconds: 0 } } },
+    });
     expect(await gateway.stop()).toBe(0);
 
     const ids = [
@@ -236,6 +251,8 @@ describe('gateway outage', () => {
       'all released',
     );
     expect(await logLines(server, 'Unable to connect to the Gateway')).toHaveLength(1);
+    await waitFor(async () => (await gatewayAlerts(server, true)).length === 1, 'the alert raised');
+    expect((await gatewayAlerts(server, true))[0]).toContain('cannot be reached');
     // Still released after more attempts.
     await waitFor(
       async () => (await submission(server, ids[0]!)).lastError !== null,
@@ -265,6 +282,11 @@ describe('gateway outage', () => {
     expect(issues.size).toBe(3);
     expect((await submission(server, ids[0]!)).agent.gatewayUnreachableSince).toBeNull();
     expect(await logLines(server, 'is reachable again')).toHaveLength(1);
+    await waitFor(
+      async () => (await gatewayAlerts(server, true)).length === 0,
+      'the alert cleared',
+    );
+    expect(await gatewayAlerts(server, false)).toHaveLength(1);
     await server.process.stop();
     await gateway.stop();
   }, 120_000);

@@ -103,9 +103,13 @@ export class GatewayLink {
     if (answer.kind === 'unreachable') {
       if (answer.stage === 'aborted') return false;
       const url = this.deps.config.get().webCommunication.gatewayUrl;
-      const message = `Unable to connect to the Gateway at ${url}: ${answer.message}`;
-      if (this.deps.signals.set('gatewayUnreachable', true, message)) {
-        this.deps.qlog.warn('agent', message);
+      // The alert names the event itself; the condition says what failed.
+      const condition = `the gateway at ${url} cannot be reached: ${answer.message}`;
+      if (this.deps.signals.set('gatewayUnreachable', true, condition)) {
+        this.deps.qlog.warn(
+          'agent',
+          `Unable to connect to the Gateway at ${url}: ${answer.message}`,
+        );
       }
       if (answer.proxyStatus === 407) {
         this.raiseProblem('proxy-407', 'declined', [String(answer.proxyStatus)], answer.message);

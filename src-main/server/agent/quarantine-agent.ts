@@ -170,10 +170,10 @@ export function createQuarantineAgent(options: QuarantineAgentOptions): Quaranti
       for (const task of tasks) task.start(0);
       unsubscribe = options.config.onChange((config, changed) => {
         // A shorter interval takes effect now rather than after the old, longer wait.
-        if (changed.some((p) => p.startsWith('samplePolicy.')))
+        if (changed.some((p) => p.startsWith('samplePolicy.'))) {
           submitTask.runWithin(config.samplePolicy.queueCheckIntervalSeconds * 1000);
-        if (changed.some((p) => p.startsWith('samplePolicy.')))
           statusTask.runWithin(config.samplePolicy.statusQueryIntervalSeconds * 1000);
+        }
         if (changed.some((p) => p.startsWith('definitionPolicy.certified')))
           certifiedTask.runWithin(
             config.definitionPolicy.certifiedDefinitionsIntervalSeconds * 1000,

@@ -137,17 +137,13 @@ export class StatusPoller {
         );
       }
       if (decision === null) {
-        const deferredSince = DEFERRED.has(state)
-          ? (this.ctx.records.get(id).deferredSince ?? now)
-          : null;
-        if (
-          this.ctx.records.get(id).deferredSince !== deferredSince ||
-          this.ctx.records.get(id).lastError
-        )
+        const record = this.ctx.records.get(id);
+        const deferredSince = DEFERRED.has(state) ? (record.deferredSince ?? now) : null;
+        if (record.deferredSince !== deferredSince || record.lastError !== null)
           this.ctx.records.update(id, { deferredSince, lastError: null });
         return Object.keys(patch).length > 0 ? 'changed' : null;
       }
-      return this.finish(id, decision);
+      return this.finish(id, decision, state);
     });
     if (moved === null) return;
     if (decision !== null) {
@@ -159,7 +155,7 @@ export class StatusPoller {
   }
 
   /** The status change of a finished analysis (inside a store transaction). */
-  private finish(id: number, decision: FinalDecision): string {
+  private finish(id: number, decision: FinalDecision, state: string): string {
     const { store } = this.ctx;
     switch (decision.kind) {
       case 'needed':
@@ -175,7 +171,7 @@ export class StatusPoller {
         store.errors.add({
           sampleId: id,
           code: decision.code,
-          params: [],
+          params: [state],
           source: AGENT_ACTOR,
           message: decision.reason,
         });
