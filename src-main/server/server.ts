@@ -18,6 +18,7 @@ import { ConfigService } from './config-service.js';
 import { createQuarantineLog, ForwardingEventBus, type ServerContext } from './context.js';
 import { adminHandlers } from './control/admin-handlers.js';
 import { agentHandlers } from './control/agent-handlers.js';
+import { emailHandlers } from './control/email-handlers.js';
 import { createLoginGuard } from './control/auth.js';
 import { sampleHandlers } from './control/sample-handlers.js';
 import { toSampleSummary } from './control/sample-views.js';
@@ -243,6 +244,7 @@ export async function startQuarantineServer(options: ServerOptions): Promise<Run
         ...scanHandlers(context, scanner, definitions),
         ...defcastHandlers(context, defcast),
         ...agentHandlers(context, agent, sampleHandlers(context)),
+        ...emailHandlers(context),
       },
       login: async (params, ctx) => {
         try {

@@ -11,9 +11,13 @@ import {
   bulkResultSchema,
   countSchema,
   countsSchema,
+  definitionsImportEmailSchema,
   definitionsImportSchema,
   definitionsSetSchema,
   coverageSchema,
+  emailAnalysisSchema,
+  emailMessagesSchema,
+  emailSubmitRequestSchema,
   epochMsSchema,
   historyEntrySchema,
   logEntrySchema,
@@ -294,6 +298,44 @@ export const METHODS = {
     response: z.strictObject({ submission: sampleSubmissionSchema }),
     summary:
       'The submission state of one item: cookie, analysis state, attempts, errors, next try.',
+  },
+  // ---- Email Scan and Deliver (SPEC §9) ----
+  'samples.analyzeForEmail': {
+    request: bulkRequest,
+    response: z.strictObject({
+      samples: z.array(emailAnalysisSchema),
+      refused: z.array(z.strictObject({ id: sampleIdSchema, reason: z.string() })),
+    }),
+    summary:
+      'Scan items with the current definitions, recommend whether to submit them by email, and preview stripping.',
+  },
+  'samples.previewEmail': {
+    request: emailSubmitRequestSchema,
+    response: emailMessagesSchema,
+    summary: 'The exact submission messages samples.submitByEmail would send, without sending.',
+  },
+  'samples.submitByEmail': {
+    request: emailSubmitRequestSchema,
+    response: emailMessagesSchema,
+    summary:
+      'Send items to the analysis mailbox (email setup): X- headers, attributes.txt and an encrypted zip.',
+  },
+  'definitions.importEmail': {
+    request: definitionsImportEmailSchema,
+    response: z.strictObject({
+      set: definitionsSetSchema,
+      attachment: z.string(),
+      rescanned: bulkResultSchema,
+      samples: z.array(
+        z.strictObject({
+          id: sampleIdSchema,
+          before: sampleStatusSchema,
+          after: sampleStatusSchema,
+        }),
+      ),
+    }),
+    summary:
+      'Import the definitions package carried by an .eml, install it and rescan the items it may resolve.',
   },
 } as const satisfies Record<string, MethodSpec>;
 

@@ -330,3 +330,117 @@ export const definitionsImportSchema = z.union([
     expectedMd5: md5HexSchema.optional(),
   }),
 ]);
+
+// ---- Email Scan and Deliver (SPEC §9) ----
+
+/** What the current definitions say about a sample, for the Scan and Deliver wizard. */
+export const emailAnalysisSchema = z.strictObject({
+  id: sampleIdSchema,
+  fileName: z.string().nullable(),
+  status: sampleStatusSchema,
+  size: countSchema,
+  /** Whether manual submission is allowed (guide eligibility), and why not. */
+  eligible: z.strictObject({ allowed: z.boolean(), reason: z.string().nullable() }),
+  scan: z.strictObject({
+    sequence: countSchema.nullable(),
+    virusName: z.string().nullable(),
+    repairable: z.boolean(),
+    /** Why the content was not scanned (engine down, no definitions); never read as clean. */
+    notScanned: z.string().nullable(),
+  }),
+  recommendation: z.strictObject({
+    action: z.enum(['submit', 'not-needed']),
+    reason: z.string(),
+  }),
+  /** What stripping would send, or why this content cannot be stripped. */
+  strip: z.union([
+    z.strictObject({
+      possible: z.literal(true),
+      method: z.string(),
+      size: countSchema,
+      checksum: z.string(),
+      removed: z.array(z.string()),
+    }),
+    z.strictObject({ possible: z.literal(false), reason: z.string() }),
+  ]),
+});
+
+/** The wizard's analysis of one sample. */
+export type EmailAnalysis = z.infer<typeof emailAnalysisSchema>;
+
+/** One attachment of a submission message. */
+export const emailAttachmentSchema = z.strictObject({
+  name: z.string(),
+  size: countSchema,
+  contentType: z.string(),
+});
+
+/** A submission message as built (preview) or sent (with the server's message id). */
+export const emailMessageSchema = z.strictObject({
+  id: sampleIdSchema,
+  messageId: z.string(),
+  from: z.string(),
+  recipients: z.array(z.string()),
+  subject: z.string(),
+  /** The X- headers exactly as they go on the wire (RFC 2047 where needed). */
+  headers: z.record(z.string(), z.string()),
+  text: z.string(),
+  attachments: z.array(emailAttachmentSchema),
+  /** `X-Sample-Strip` when the sample was stripped, else null. */
+  strip: z.string().nullable(),
+});
+
+/** A submission message. */
+export type EmailMessage = z.infer<typeof emailMessageSchema>;
+
+/** The result of previewing or sending submissions: one message per sample, or a refusal. */
+export const emailMessagesSchema = z.strictObject({
+  messages: z.array(emailMessageSchema),
+  refused: z.array(z.strictObject({ id: sampleIdSchema, reason: z.string() })),
+});
+
+const emailTextSchema = z.string().max(255);
+
+/** The wizard's request to preview or send submissions by email. */
+export const emailSubmitRequestSchema = z.strictObject({
+  ids: sampleIdsSchema,
+  strip: z.boolean(),
+  /** A custom SMTP server for this submission (the configured one otherwise). */
+  smtp: z
+    .strictObject({
+      host: z.string().min(1).max(255),
+      port: z.number().int().min(1).max(65535),
+      secure: z.boolean(),
+      user: emailTextSchema,
+      password: z.string().max(1024),
+    })
+    .optional(),
+  /** Contact details for this submission (Customer Information otherwise). */
+  contact: z
+    .strictObject({
+      company: emailTextSchema.min(1),
+      account: emailTextSchema,
+      contactName: emailTextSchema.min(1),
+      telephone: emailTextSchema.min(1),
+      email: z.email().max(255),
+    })
+    .optional(),
+  /** Submit even where the analysis says no submission is needed. */
+  override: z.boolean().optional(),
+});
+
+/** The request of `samples.previewEmail` and `samples.submitByEmail`. */
+export type EmailSubmitRequest = z.infer<typeof emailSubmitRequestSchema>;
+
+/** `definitions.importEmail`: an `.eml` file on the server's host, or its base64 bytes. */
+export const definitionsImportEmailSchema = z.union([
+  z.strictObject({ path: absoluteFileSchema }),
+  z.strictObject({
+    bytes: z
+      .string()
+      .min(4)
+      .max(MAX_PACKAGE_BASE64)
+      .regex(/^[A-Za-z0-9+/]+={0,2}$/, 'expected base64 text')
+      .refine((b) => b.length % 4 === 0, 'base64 text must be a multiple of 4 characters'),
+  }),
+]);

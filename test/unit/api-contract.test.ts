@@ -53,6 +53,21 @@ const definitionsSet = {
   installedAt: 1_700_000_000_000,
 } as const;
 
+const emailMessage = {
+  id: '1',
+  messageId: '<abc@cq.example.test>',
+  from: 'ann@example.test',
+  recipients: ['samples@av.example.test'],
+  subject: 'Sample submission: invoice.doc',
+  headers: { 'X-Sample-Checksum': '0123456789ABCDEF0123456789ABCDEF' },
+  text: 'A sample for analysis.',
+  attachments: [
+    { name: 'attributes.txt', size: 120, contentType: 'text/plain' },
+    { name: 'sample-1.zip', size: 900, contentType: 'application/zip' },
+  ],
+  strip: 'ole-macro-streams',
+};
+
 const bulk = { done: ['1'], refused: [{ id: '2', reason: 'already submitted' }] };
 
 const target = {
@@ -110,6 +125,22 @@ const VALID_REQUESTS: { [M in MethodName]: RequestOf<M> } = {
   'definitions.deliver': { sequence: 679, targets: ['3', '4'] },
   'samples.queueForAnalysis': { ids: ['1', '2'] },
   'samples.submission': { id: '42' },
+  'samples.analyzeForEmail': { ids: ['1', '2'] },
+  'samples.previewEmail': { ids: ['1'], strip: true },
+  'samples.submitByEmail': {
+    ids: ['1'],
+    strip: false,
+    smtp: { host: 'mail.example.test', port: 587, secure: false, user: 'cq', password: 'pw' },
+    contact: {
+      company: 'Example Ltd',
+      account: '4711',
+      contactName: 'Ann Admin',
+      telephone: '+1 555 0100',
+      email: 'ann@example.test',
+    },
+    override: true,
+  },
+  'definitions.importEmail': { path: '/tmp/definitions.eml' },
 };
 
 /** One valid response per method, to keep the response schemas honest. */
@@ -232,6 +263,48 @@ const VALID_RESPONSES: { [M in MethodName]: ResponseOf<M> } = {
       agent: { running: true, gatewayUnreachableSince: null },
     },
   },
+  'samples.analyzeForEmail': {
+    samples: [
+      {
+        id: '1',
+        fileName: 'invoice.doc',
+        status: 'held',
+        size: 1024,
+        eligible: { allowed: true, reason: null },
+        scan: { sequence: 679, virusName: null, repairable: false, notScanned: null },
+        recommendation: { action: 'submit', reason: 'definitions 679 do not detect it' },
+        strip: {
+          possible: true,
+          method: 'ole-macro-streams',
+          size: 512,
+          checksum: '0123456789ABCDEF0123456789ABCDEF',
+          removed: ['WordDocument'],
+        },
+      },
+      {
+        id: '2',
+        fileName: null,
+        status: 'quarantined',
+        size: 10,
+        eligible: { allowed: true, reason: null },
+        scan: { sequence: 679, virusName: null, repairable: false, notScanned: null },
+        recommendation: { action: 'not-needed', reason: 'data only' },
+        strip: { possible: false, reason: 'not an Office document' },
+      },
+    ],
+    refused: [{ id: '3', reason: 'no such sample' }],
+  },
+  'samples.previewEmail': { messages: [emailMessage], refused: [] },
+  'samples.submitByEmail': {
+    messages: [emailMessage],
+    refused: [{ id: '2', reason: 'not eligible' }],
+  },
+  'definitions.importEmail': {
+    set: definitionsSet,
+    attachment: '00000679.all.zip',
+    rescanned: bulk,
+    samples: [{ id: '1', before: 'submitted', after: 'available' }],
+  },
 };
 
 const alert = { id: '9', event: 'sampleHeld', sampleId: '42', message: 'held', at: 5 } as const;
@@ -318,6 +391,28 @@ const INVALID_REQUESTS: [MethodName, string, unknown][] = [
   ['samples.queueForAnalysis', 'a numeric id', { ids: [1] }],
   ['samples.submission', 'no id', {}],
   ['samples.submission', 'ids instead of id', { ids: ['1'] }],
+  ['samples.analyzeForEmail', 'empty ids', { ids: [] }],
+  ['samples.previewEmail', 'strip missing', { ids: ['1'] }],
+  [
+    'samples.submitByEmail',
+    'smtp port 0',
+    {
+      ids: ['1'],
+      strip: false,
+      smtp: { host: 'h', port: 0, secure: false, user: '', password: '' },
+    },
+  ],
+  [
+    'samples.submitByEmail',
+    'contact email invalid',
+    {
+      ids: ['1'],
+      strip: false,
+      contact: { company: 'c', account: '', contactName: 'n', telephone: '1', email: 'nope' },
+    },
+  ],
+  ['definitions.importEmail', 'relative path', { path: 'mail.eml' }],
+  ['definitions.importEmail', 'bytes not base64', { bytes: '!!!!' }],
 ];
 
 describe('control API methods', () => {
