@@ -16,6 +16,7 @@ import {
   type EmbeddedServer,
 } from '../console/embedded-server.js';
 import { createWebHost } from '../console/web-host.js';
+import { defaultSocketPath } from '../server/server.js';
 import { CliError, VERSION, intOption, readStdin, untilSignal } from './cli-support.js';
 import { logToDataDir } from './server-command.js';
 
@@ -183,7 +184,19 @@ async function startManager(
       onListening: (name, address) => process.stdout.write(`${name} listening on ${address}\n`),
     });
   } catch (error) {
-    throw new CliError(`cannot start the embedded server: ${(error as Error).message}`);
+    const message = (error as Error).message;
+    const socket = defaultSocketPath(dataDir);
+    if (/another server/.test(message) && (process.platform === 'win32' || fs.existsSync(socket))) {
+      // A server already runs on this folder (e.g. `cq server`): use it instead of a second one.
+      process.stderr.write(`cq: ${message}; attaching to it on ${socket}\n`);
+      const manager = createAttachManager({
+        dataDir,
+        embedded: { socketPath: socket, label: os.hostname(), kind: 'local' },
+      });
+      closers.push(() => manager.close());
+      return manager;
+    }
+    throw new CliError(`cannot start the embedded server: ${message}`);
   }
   closers.push(() => embedded.stop());
   const manager = createAttachManager({

@@ -22,6 +22,7 @@ import { ServerPane } from '../features/panes/ServerPane.js';
 import { ItemProperties } from '../features/properties/ItemProperties.js';
 import { ServerProperties } from '../features/properties/ServerProperties.js';
 import { ServerTree } from '../features/tree/ServerTree.js';
+import { EmailWizard } from '../features/wizard/EmailWizard.js';
 import { SetupWizard } from '../features/wizard/SetupWizard.js';
 import { parseNode } from '../store/nodes.js';
 import { useApp, useAppStore } from '../store/store.js';
@@ -59,6 +60,8 @@ function DialogHost({ appInfo }: { appInfo: () => ConsoleAppInfo }): ReactNode {
       return <AttachDialog />;
     case 'wizard':
       return <SetupWizard />;
+    case 'emailWizard':
+      return <EmailWizard />;
     case 'confirm':
       return <ConfirmDialog dialog={dialog} />;
     case 'destination':

@@ -1,5 +1,6 @@
 /** A small static table for short lists (servers, history, errors, records of newer API methods). */
 import type { ReactNode } from 'react';
+import { formatDateTime } from '../lib/format.js';
 
 /** One column of a DataTable. */
 export interface DataColumn<Row> {
@@ -52,7 +53,28 @@ export function DataTable<Row>({
   );
 }
 
-/** Columns for records whose shape this console does not know (every key of the first rows). */
+const DATE_KEY = /(At|On|Seen|Date)$/;
+
+/** "lastSeen" → "Last seen". */
+function humanize(key: string): string {
+  const words = key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/** One value of a record as text: dates for time stamps, lists joined, flags as Yes/No. */
+function cellText(key: string, value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'number' && DATE_KEY.test(key) && value > 1e11) return formatDateTime(value);
+  if (typeof value === 'boolean') return value ? 'Yes' : 'No';
+  if (typeof value === 'string' || typeof value === 'number') return String(value);
+  if (Array.isArray(value)) return value.map((item) => cellText('', item)).join(', ');
+  return JSON.stringify(value);
+}
+
+/**
+ * Columns for records whose shape this console does not know yet (answers of API methods
+ * newer than it): every key of the first rows, with readable headers and values.
+ */
 export function genericColumns(
   rows: readonly Readonly<Record<string, unknown>>[],
 ): DataColumn<Readonly<Record<string, unknown>>>[] {
@@ -61,13 +83,7 @@ export function genericColumns(
     for (const key of Object.keys(row)) if (!keys.includes(key)) keys.push(key);
   return keys.map((key) => ({
     id: key,
-    label: key,
-    render: (row) => {
-      const value = row[key];
-      if (value === null || value === undefined) return '';
-      if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
-        return String(value);
-      return JSON.stringify(value);
-    },
+    label: humanize(key),
+    render: (row) => cellText(key, row[key]),
   }));
 }

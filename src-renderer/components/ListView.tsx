@@ -328,7 +328,7 @@ export function ListView<Row>(props: ListViewProps<Row>): ReactNode {
                 style={{ width: column.width }}
               >
                 {column.sortable === false || !props.onSort ? (
-                  column.label
+                  <span className="lv-head-label">{column.label}</span>
                 ) : (
                   <button
                     type="button"

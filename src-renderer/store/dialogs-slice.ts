@@ -15,6 +15,7 @@ export type DialogState =
   | { readonly kind: 'serverProperties' }
   | { readonly kind: 'attach' }
   | { readonly kind: 'wizard' }
+  | { readonly kind: 'emailWizard' }
   | { readonly kind: 'about' }
   | {
       readonly kind: 'confirm';

@@ -87,18 +87,20 @@ export function createServersSlice({ set, get, api }: SliceContext): ServersSlic
       if (selected.kind !== 'root' && !servers.some((s) => s.id === selected.serverId)) {
         get().selectNode(ROOT_NODE);
       }
+      // Open on the first server's items, the view administrators come for; its page is
+      // requested before the server's info, as it is what they wait for.
+      const first = servers[0];
+      if (!autoSelected && first) {
+        autoSelected = true;
+        if (get().selectedNode === ROOT_NODE) get().selectNode(nodeId('items', first.id));
+      }
       for (const server of servers) {
         const before = previous.get(server.id);
         if (server.state === 'connected' && before?.state !== 'connected') {
           void get().loadInfo(server.id);
-          if (get().list.serverId === server.id) get().refreshList();
+          // Back after a disconnection: what the list shows may be stale.
+          if (before && get().list.serverId === server.id) get().refreshList();
         }
-      }
-      const first = servers[0];
-      if (!autoSelected && first) {
-        // Open on the first server's items, the view administrators come for.
-        autoSelected = true;
-        if (get().selectedNode === ROOT_NODE) get().selectNode(nodeId('items', first.id));
       }
     },
 

@@ -7,6 +7,7 @@ import { createContext, useContext } from 'react';
 import { useStore } from 'zustand';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ConsoleApi } from '../../src-shared/api/console-api.js';
+import { createEmailWizardSlice } from '../features/wizard/email-wizard-slice.js';
 import { createDialogsSlice } from './dialogs-slice.js';
 import { createListSlice } from './list-slice.js';
 import { createPanesSlice } from './panes-slice.js';
@@ -33,6 +34,7 @@ export function createAppStore(api: ConsoleApi): AppStore {
       ...createPropertiesSlice(context),
       ...createPanesSlice(context),
       ...createWizardSlice(context),
+      ...createEmailWizardSlice(context),
     };
   });
 }

@@ -1,6 +1,7 @@
 /** The shape of the console's one store, composed of one slice per pane or dialog. */
 import type { StoreApi } from 'zustand/vanilla';
 import type { ConsoleApi } from '../../src-shared/api/console-api.js';
+import type { EmailWizardSlice } from '../features/wizard/email-wizard-slice.js';
 import type { DialogsSlice } from './dialogs-slice.js';
 import type { ListSlice } from './list-slice.js';
 import type { PanesSlice } from './panes-slice.js';
@@ -16,7 +17,8 @@ export type AppState = ServersSlice &
   DialogsSlice &
   PropertiesSlice &
   PanesSlice &
-  WizardSlice;
+  WizardSlice &
+  EmailWizardSlice;
 
 /** What each slice creator gets: the store's setter and getter, and the console API. */
 export interface SliceContext {

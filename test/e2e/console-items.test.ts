@@ -290,6 +290,41 @@ describe('console: quarantined items', () => {
     await page.keyboard.press('ContextMenu');
     await menu.waitFor();
     await page.keyboard.press('Escape');
+    await menu.waitFor({ state: 'detached' });
+
+    // Ctrl+A selects everything the filter shows; Delete then asks about all of it.
+    await page.keyboard.press('Control+a');
+    await poll(() => page.getByRole('contentinfo').textContent()).toContain('2 selected');
+    await page.keyboard.press('Delete');
+    await page.getByRole('alertdialog', { name: 'Delete 2 items' }).waitFor();
+    await page.keyboard.press('Escape');
+    // Ctrl+click adds to and removes from the selection.
+    await rowAt(0).click();
+    await poll(() => page.getByRole('contentinfo').textContent()).toContain('1 selected');
+    await rowAt(1).click({ modifiers: ['Control'] });
+    await poll(() => page.getByRole('contentinfo').textContent()).toContain('2 selected');
+    await rowAt(0).click({ modifiers: ['Control'] });
+    await poll(() => rowAt(0).getAttribute('aria-selected')).toBe('false');
+    await poll(() => page.getByRole('contentinfo').textContent()).toContain('1 selected');
+  });
+
+  it('follows the light or dark theme of the system', async () => {
+    const background = (p: Page): Promise<string> =>
+      p.evaluate<string>('getComputedStyle(document.body).backgroundColor');
+    const light = await background(page);
+    const dark = await browser.newContext({
+      viewport: { width: 1280, height: 800 },
+      colorScheme: 'dark',
+    });
+    const darkPage = await dark.newPage();
+    await darkPage.goto(consoleProc.url);
+    await darkPage
+      .getByRole('grid', { name: /Quarantined items/ })
+      .getByRole('row', { name: /alpha\.exe/ })
+      .waitFor();
+    expect(await background(darkPage)).not.toBe(light);
+    await screenshot(darkPage, 'items-dark');
+    await dark.close();
   });
 
   it('reported no script errors or policy violations', () => {

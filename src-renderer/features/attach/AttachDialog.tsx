@@ -18,6 +18,7 @@ export function AttachDialog(): ReactNode {
   const [password, setPassword] = useState('');
   const [domain, setDomain] = useState('');
   const [tls, setTls] = useState(false);
+  const [ca, setCa] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const hostRef = useRef<HTMLInputElement>(null);
@@ -31,6 +32,7 @@ export function AttachDialog(): ReactNode {
       password,
       ...(domain.trim() ? { domain: domain.trim() } : {}),
       ...(tls ? { tls: true } : {}),
+      ...(tls && ca.trim() ? { ca: ca.trim() } : {}),
     };
     const checked = attachRequestSchema.safeParse(request);
     if (!checked.success) {
@@ -105,6 +107,18 @@ export function AttachDialog(): ReactNode {
         <label>
           <input type="checkbox" checked={tls} onChange={(e) => setTls(e.target.checked)} /> Use TLS
         </label>
+        {tls ? (
+          <>
+            <label htmlFor="attach-ca">Trusted CA (PEM)</label>
+            <textarea
+              id="attach-ca"
+              rows={4}
+              value={ca}
+              placeholder="only for a server with a self-signed certificate"
+              onChange={(e) => setCa(e.target.value)}
+            />
+          </>
+        ) : null}
       </form>
       {error ? (
         <p className="error-text" role="alert">

@@ -32,6 +32,19 @@ export function sampleMenuItems(state: AppState): MenuItemSpec[] {
       onSelect: () => void state.requestSampleAction(action.method),
     });
   });
+  const emailSetup = state.infos[state.list.serverId ?? '']?.setupType === 'email';
+  items.push({
+    id: 'submit-by-email',
+    label: 'Submit by email…',
+    separatorBefore: true,
+    disabled: !connected || !emailSetup || count === 0,
+    reason: !connected
+      ? 'the server is not connected'
+      : !emailSetup
+        ? 'the server is not set up for email submission'
+        : 'select an item first',
+    onSelect: () => void state.openEmailWizard(),
+  });
   items.push({
     id: 'select-all',
     label: 'Select All',

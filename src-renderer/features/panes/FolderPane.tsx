@@ -52,9 +52,11 @@ export function FolderPane({
             columns={genericColumns(show?.rows ?? [])}
             emptyText={show?.loading ? 'Loading…' : 'Nothing to list.'}
           />
-          <button type="button" onClick={() => void loadPane(kind, serverId)}>
-            Refresh
-          </button>
+          <p className="button-row">
+            <button type="button" onClick={() => void loadPane(kind, serverId)}>
+              Refresh
+            </button>
+          </p>
         </>
       ) : (
         <p className="empty-text">
