@@ -40,6 +40,12 @@ export interface TrigramFilter {
   readonly bits: Int32Array;
   /** `32 - log2(bit count)`: the hash keeps the top bits. */
   readonly shift: number;
+  /**
+   * Shortest pattern length minus 2 (at least 1): every occurrence of a pattern covers that
+   * many consecutive 3-byte sequences, so two listed-miss positions this far apart prove that
+   * no pattern ends between them, and a skip can test only every `stride`-th position.
+   */
+  readonly stride: number;
 }
 
 /** Options of `buildAutomaton`. */
@@ -197,9 +203,11 @@ const HASH = 0x9e3779b1;
  */
 export function buildTrigramFilter(patterns: readonly Uint8Array[]): TrigramFilter | null {
   let count = 0;
+  let shortest = Infinity;
   for (const pattern of patterns) {
     if (pattern.length < 2) return null;
     count += pattern.length === 2 ? 256 : pattern.length - 2;
+    shortest = Math.min(shortest, pattern.length);
   }
   let log = 16;
   while (log < 24 && 1 << log < count * 40) log++;
@@ -219,7 +227,7 @@ export function buildTrigramFilter(patterns: readonly Uint8Array[]): TrigramFilt
       set((pattern[i - 2]! << 16) | (pattern[i - 1]! << 8) | pattern[i]!);
     }
   }
-  return { bits, shift };
+  return { bits, shift, stride: Math.max(1, Math.min(shortest, 1 << 20) - 2) };
 }
 
 /**
@@ -252,6 +260,7 @@ export function runAutomaton(
   if (filter === null || i >= to) return s;
   const bits = filter.bits;
   const shift = filter.shift;
+  const stride = filter.stride;
   // `exact`: `s` is the state after byte i - 1 (as far as the filtered patterns go).
   let exact = true;
   while (i < to) {
@@ -261,6 +270,15 @@ export function runAutomaton(
       h = ((h << 8) | buf[i]!) & 0xffffff;
       const k = Math.imul(h, HASH) >>> shift;
       if ((bits[k >>> 5]! & (1 << (k & 31))) !== 0) break;
+      // Position i is a miss: while the position `stride` further on is one too, no filtered
+      // pattern ends in between (it would cover one of the two), so jump there.
+      for (let j = i + stride; j < to; j += stride) {
+        const t = (buf[j - 2]! << 16) | (buf[j - 1]! << 8) | buf[j]!;
+        const kj = Math.imul(t, HASH) >>> shift;
+        if ((bits[kj >>> 5]! & (1 << (kj & 31))) !== 0) break;
+        i = j;
+        h = t;
+      }
     }
     if (i > skipFrom) exact = false;
     if (i === to) break;

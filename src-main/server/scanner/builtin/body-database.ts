@@ -30,6 +30,15 @@ export function appliesTo(signature: BodySignature, kind: StreamClass): boolean 
   );
 }
 
+/**
+ * Whether `anchor` can occur in normalised text (file-type.ts): its bytes are space, or 0x21 to
+ * 0x7f but not upper case. Other anchors never end there, so the text prefilter leaves them out.
+ */
+function canBeNormalised(anchor: Uint8Array): boolean {
+  for (const b of anchor) if (b < 0x20 || b > 0x7f || (b >= 0x41 && b <= 0x5a)) return false;
+  return true;
+}
+
 const STREAM_CLASSES: readonly StreamClass[] = ['any', 'pe', 'elf', 'macho', 'text'];
 
 /** Body signatures ready to scan with. */
@@ -86,7 +95,11 @@ export function buildBodyDatabase(
       kind,
       buildTrigramFilter(
         segments
-          .filter((segment) => appliesTo(signatures[segment.signature]!, kind))
+          .filter(
+            (segment) =>
+              appliesTo(signatures[segment.signature]!, kind) &&
+              (kind !== 'text' || canBeNormalised(segment.anchor)),
+          )
           .map((segment) => segment.anchor),
       ),
     ]),
