@@ -155,6 +155,28 @@ const CASES: readonly MigrationCase[] = [
       ).toThrow(/UNIQUE/);
     },
   },
+  {
+    version: 5,
+    newTables: [],
+    seed: (db) => {
+      db.prepare('INSERT INTO blobs (sha256, size, stored_size, refs) VALUES (?, 5, 4, 1)').run(
+        'c'.repeat(64),
+      );
+      db.prepare(
+        `INSERT INTO samples (blob_sha256, checksum, size, status, platform_key, received_at, status_since)
+         VALUES (?, ?, 5, 'held', 'host:a', 10, 10)`,
+      ).run('c'.repeat(64), 'D'.repeat(32));
+    },
+    check: (db) => {
+      const plan = db
+        .prepare(
+          "EXPLAIN QUERY PLAN SELECT id FROM samples WHERE status IN ('held', 'released') ORDER BY received_at DESC LIMIT 100",
+        )
+        .all() as { detail: string }[];
+      expect(plan.map((p) => p.detail).join(' ')).toContain('samples_status_received');
+      expect(db.prepare('SELECT status FROM samples').get()).toEqual({ status: 'held' });
+    },
+  },
 ];
 
 describe('migrations', () => {

@@ -10,6 +10,7 @@ import { up as samples } from './0001-samples.js';
 import { up as admin } from './0002-admin.js';
 import { up as definitions } from './0003-definitions.js';
 import { up as defcast } from './0004-defcast.js';
+import { up as listFilters } from './0005-list-filters.js';
 
 const log = createLogger('store');
 
@@ -26,6 +27,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 2, name: 'admin', up: admin },
   { version: 3, name: 'definitions', up: definitions },
   { version: 4, name: 'defcast', up: defcast },
+  { version: 5, name: 'list-filters', up: listFilters },
 ];
 
 /** The schema version this code writes. */
