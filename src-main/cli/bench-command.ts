@@ -24,7 +24,9 @@ export function registerBenchCommand(program: Command): void {
     .command('bench')
     .description('run a benchmark from test/bench/ and print its figures')
     .argument('<name>', 'benchmark name, e.g. intake')
-    .argument('[args...]', 'arguments passed to the benchmark')
+    .argument('[args...]', 'arguments passed to the benchmark (e.g. --quick)')
+    // Benchmark options belong to the benchmark: pass them through instead of refusing them.
+    .allowUnknownOption()
     .action(async (name: string, args: string[]) => {
       const names = available();
       if (!names.includes(name)) {
