@@ -4,6 +4,7 @@
  */
 import { isMethodName, type LogEntry } from '../../src-shared/api/contract.js';
 import { describeError } from '../lib/errors.js';
+import { formatSequence, plural } from '../lib/format.js';
 import type { NodeKind } from './nodes.js';
 import type { SliceContext } from './types.js';
 
@@ -29,11 +30,45 @@ export const PANE_METHODS: Partial<Record<NodeKind, string>> = {
   log: 'alerts.list',
 };
 
+/** What a definitions or targets action reported: lines to show, or a readable error. */
+export type PaneActionResult =
+  | { readonly ok: true; readonly lines: readonly string[] }
+  | { readonly ok: false; readonly error: string };
+
+/** A target as the Deliver dialog offers it. */
+export interface TargetChoice {
+  readonly id: string;
+  readonly host: string;
+  readonly selected: boolean;
+}
+
 /** The panes slice. */
 export interface PanesSlice {
   pane: PaneState | null;
   loadPane: (kind: NodeKind, serverId: string) => Promise<void>;
   setLogText: (text: string) => void;
+  /** Import a package `.zip` (or the one an `.eml` carries) from a path on the server. */
+  importDefinitions: (serverId: string, path: string) => Promise<PaneActionResult>;
+  activateDefinitions: (serverId: string, sequence: number) => Promise<PaneActionResult>;
+  deliverDefinitions: (
+    serverId: string,
+    sequence: number,
+    targets: readonly string[],
+  ) => Promise<PaneActionResult>;
+  /** The targets definitions can be delivered to, or a readable error. */
+  listTargets: (
+    serverId: string,
+  ) => Promise<{ ok: true; targets: TargetChoice[] } | { ok: false; error: string }>;
+  selectTargets: (
+    serverId: string,
+    ids: readonly string[],
+    selected: boolean,
+  ) => Promise<PaneActionResult>;
+}
+
+/** "Sequence 00000002 2026.11.27.001". */
+function setText(set: { sequence: number; version: string }): string {
+  return `Sequence ${formatSequence(set.sequence)} ${set.version}`;
 }
 
 /** The first array of records in an answer (`{ targets: [...] }` → its rows). */
@@ -50,6 +85,10 @@ function firstRows(value: unknown): GenericRow[] | null {
 /** Create the panes slice. */
 export function createPanesSlice({ set, get, api }: SliceContext): PanesSlice {
   let textTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Reload the pane (and the server's facts) after an action changed them. */
+  const afterChange = async (serverId: string, kind: NodeKind): Promise<void> => {
+    await Promise.all([get().loadPane(kind, serverId), get().loadInfo(serverId)]);
+  };
   return {
     pane: null,
 
@@ -88,6 +127,86 @@ export function createPanesSlice({ set, get, api }: SliceContext): PanesSlice {
       const current = get().pane;
       if (!current || current.serverId !== serverId || current.kind !== kind) return;
       set({ pane: { ...current, loading: false, error, log, rows } });
+    },
+
+    async importDefinitions(serverId, path) {
+      const file = path.trim();
+      if (!file) return { ok: false, error: 'Enter the path of a package on the server.' };
+      let result: PaneActionResult;
+      if (/\.eml$/i.test(file)) {
+        const answer = await api.call(serverId, 'definitions.importEmail', { path: file });
+        if (!answer.ok) return { ok: false, error: describeError(answer.error) };
+        const { set: installed, attachment, samples } = answer.value;
+        result = {
+          ok: true,
+          lines: [
+            `Imported ${setText(installed)} from ${attachment}.`,
+            samples.length === 0
+              ? 'No items were rescanned.'
+              : `Rescanned ${plural(samples.length, 'item')}:`,
+            ...samples.map((s) => `Item ${s.id}: ${s.before} → ${s.after}`),
+          ],
+        };
+      } else {
+        const answer = await api.call(serverId, 'definitions.import', { path: file });
+        if (!answer.ok) return { ok: false, error: describeError(answer.error) };
+        result = {
+          ok: true,
+          lines: [
+            `Imported ${setText(answer.value.set)}${answer.value.set.active ? ' (active)' : ''}.`,
+          ],
+        };
+      }
+      await afterChange(serverId, 'definitions');
+      return result;
+    },
+
+    async activateDefinitions(serverId, sequence) {
+      const answer = await api.call(serverId, 'definitions.activate', { sequence });
+      if (!answer.ok) return { ok: false, error: describeError(answer.error) };
+      await afterChange(serverId, 'definitions');
+      return { ok: true, lines: [`${setText(answer.value.set)} is active.`] };
+    },
+
+    async deliverDefinitions(serverId, sequence, targets) {
+      if (targets.length === 0) return { ok: false, error: 'Choose one or more targets.' };
+      const answer = await api.call(serverId, 'definitions.deliver', {
+        sequence,
+        targets: [...targets],
+      });
+      if (!answer.ok) return { ok: false, error: describeError(answer.error) };
+      const { queued, refused } = answer.value;
+      return {
+        ok: true,
+        lines: [
+          `Queued for ${plural(queued.length, 'target')}.`,
+          ...refused.map((r) => `Refused ${r.id}: ${r.reason}`),
+        ],
+      };
+    },
+
+    async listTargets(serverId) {
+      const answer = await api.call(serverId, 'targets.list', {});
+      if (!answer.ok) return { ok: false, error: describeError(answer.error) };
+      return {
+        ok: true,
+        targets: answer.value.targets.map((t) => ({
+          id: t.id,
+          host: t.host,
+          selected: t.selected,
+        })),
+      };
+    },
+
+    async selectTargets(serverId, ids, selected) {
+      if (ids.length === 0) return { ok: false, error: 'Choose a target first.' };
+      const answer = await api.call(serverId, 'targets.select', { ids: [...ids], selected });
+      if (!answer.ok) return { ok: false, error: describeError(answer.error) };
+      await afterChange(serverId, 'targets');
+      return {
+        ok: true,
+        lines: [`${selected ? 'Selected' : 'Unselected'} ${plural(ids.length, 'target')}.`],
+      };
     },
 
     setLogText(text) {

@@ -1,7 +1,8 @@
 /**
  * The Definitions and Targets folders. What the server reports today (active definitions,
  * delivery policy) is shown; the full lists appear once the server API offers
- * `definitions.list` and `targets.list`.
+ * `definitions.list` and `targets.list`, with the actions of the methods it has (import,
+ * activate, deliver, select targets).
  */
 import type { ReactNode } from 'react';
 import { isMethodName } from '../../../src-shared/api/contract.js';
@@ -9,6 +10,7 @@ import { DataTable, genericColumns } from '../../components/DataTable.js';
 import { formatSequence } from '../../lib/format.js';
 import { PANE_METHODS } from '../../store/panes-slice.js';
 import { useApp } from '../../store/store.js';
+import { DefinitionsActions, TargetsActions } from './FolderActions.js';
 
 /** The Definitions or Targets pane. */
 export function FolderPane({
@@ -57,6 +59,11 @@ export function FolderPane({
               Refresh
             </button>
           </p>
+          {kind === 'definitions' ? (
+            <DefinitionsActions serverId={serverId} rows={show?.rows ?? []} />
+          ) : (
+            <TargetsActions serverId={serverId} rows={show?.rows ?? []} />
+          )}
         </>
       ) : (
         <p className="empty-text">

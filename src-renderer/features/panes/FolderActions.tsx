@@ -1,0 +1,278 @@
+/**
+ * Actions of the Definitions and Targets panes: import a package, activate or deliver a set,
+ * select targets for delivery. Each appears only when the server API has its method.
+ */
+import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { isMethodName } from '../../../src-shared/api/contract.js';
+import { Dialog } from '../../components/Dialog.js';
+import { formatSequence } from '../../lib/format.js';
+import type { GenericRow, PaneActionResult, TargetChoice } from '../../store/panes-slice.js';
+import { useApp } from '../../store/store.js';
+
+/** What the last action said: lines on success, or an error. */
+function ActionOutcome({ outcome }: { outcome: PaneActionResult | null }): ReactNode {
+  if (!outcome) return null;
+  if (!outcome.ok)
+    return (
+      <p className="error-text" role="alert">
+        {outcome.error}
+      </p>
+    );
+  return (
+    <div role="status">
+      {outcome.lines.map((line, index) => (
+        <p key={index}>{line}</p>
+      ))}
+    </div>
+  );
+}
+
+/** Import definitions: a path on the server to a package `.zip` or an `.eml` carrying one. */
+function ImportDialog({ serverId, onClose }: { serverId: string; onClose: () => void }): ReactNode {
+  const importDefinitions = useApp((s) => s.importDefinitions);
+  const [path, setPath] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [outcome, setOutcome] = useState<PaneActionResult | null>(null);
+  const pathRef = useRef<HTMLInputElement>(null);
+  const submit = async (event: FormEvent): Promise<void> => {
+    event.preventDefault();
+    if (busy) return;
+    setBusy(true);
+    setOutcome(await importDefinitions(serverId, path));
+    setBusy(false);
+  };
+  return (
+    <Dialog
+      title="Import definitions"
+      onClose={onClose}
+      size="small"
+      initialFocus={pathRef}
+      footer={
+        <>
+          {/* Stays enabled while busy so the focus stays in the dialog. */}
+          <button type="submit" form="import-definitions-form" aria-disabled={busy}>
+            {busy ? 'Importing…' : 'Import'}
+          </button>
+          <button type="button" onClick={onClose}>
+            Close
+          </button>
+        </>
+      }
+    >
+      <form id="import-definitions-form" className="form-grid" onSubmit={(e) => void submit(e)}>
+        <label htmlFor="import-definitions-path">Path on the server</label>
+        <input
+          id="import-definitions-path"
+          ref={pathRef}
+          value={path}
+          autoComplete="off"
+          placeholder="/path/to/package.zip or message.eml"
+          onChange={(e) => setPath(e.target.value)}
+        />
+      </form>
+      <ActionOutcome outcome={outcome} />
+    </Dialog>
+  );
+}
+
+/** Deliver a set now to targets picked from `targets.list`. */
+function DeliverDialog({
+  serverId,
+  sequence,
+  onClose,
+}: {
+  serverId: string;
+  sequence: number;
+  onClose: () => void;
+}): ReactNode {
+  const listTargets = useApp((s) => s.listTargets);
+  const deliverDefinitions = useApp((s) => s.deliverDefinitions);
+  const [targets, setTargets] = useState<TargetChoice[] | null>(null);
+  const [chosen, setChosen] = useState<readonly string[]>([]);
+  const [busy, setBusy] = useState(false);
+  const [outcome, setOutcome] = useState<PaneActionResult | null>(null);
+  useEffect(() => {
+    let live = true;
+    void listTargets(serverId).then((answer) => {
+      if (!live) return;
+      if (answer.ok) {
+        setTargets(answer.targets);
+        setChosen(answer.targets.filter((t) => t.selected).map((t) => t.id));
+      } else {
+        setTargets([]);
+        setOutcome({ ok: false, error: answer.error });
+      }
+    });
+    return () => {
+      live = false;
+    };
+  }, [listTargets, serverId]);
+  const toggle = (id: string, on: boolean): void =>
+    setChosen((ids) => (on ? [...ids, id] : ids.filter((i) => i !== id)));
+  const submit = async (event: FormEvent): Promise<void> => {
+    event.preventDefault();
+    if (busy) return;
+    setBusy(true);
+    setOutcome(await deliverDefinitions(serverId, sequence, chosen));
+    setBusy(false);
+  };
+  return (
+    <Dialog
+      title={`Deliver sequence ${formatSequence(sequence)}`}
+      onClose={onClose}
+      size="small"
+      footer={
+        <>
+          <button
+            type="submit"
+            form="deliver-definitions-form"
+            disabled={chosen.length === 0}
+            aria-disabled={busy}
+          >
+            {busy ? 'Delivering…' : 'Deliver'}
+          </button>
+          <button type="button" onClick={onClose}>
+            Close
+          </button>
+        </>
+      }
+    >
+      <form id="deliver-definitions-form" onSubmit={(e) => void submit(e)}>
+        <fieldset>
+          <legend>Targets</legend>
+          {targets === null ? <p>Loading…</p> : null}
+          {targets?.length === 0 ? <p className="empty-text">No targets are known.</p> : null}
+          {targets?.map((t) => (
+            <label key={t.id} className="check-row">
+              <input
+                type="checkbox"
+                checked={chosen.includes(t.id)}
+                onChange={(e) => toggle(t.id, e.target.checked)}
+              />{' '}
+              {t.host}
+            </label>
+          ))}
+        </fieldset>
+      </form>
+      <ActionOutcome outcome={outcome} />
+    </Dialog>
+  );
+}
+
+/** Sequence of a `definitions.list` row, if it has one. */
+function rowSequence(row: GenericRow): number | null {
+  return typeof row.sequence === 'number' ? row.sequence : null;
+}
+
+/** Import, Activate and Deliver in the Definitions pane. */
+export function DefinitionsActions({
+  serverId,
+  rows,
+}: {
+  serverId: string;
+  rows: readonly GenericRow[];
+}): ReactNode {
+  const activateDefinitions = useApp((s) => s.activateDefinitions);
+  const [open, setOpen] = useState<'import' | 'deliver' | null>(null);
+  const [picked, setPicked] = useState<number | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [outcome, setOutcome] = useState<PaneActionResult | null>(null);
+  const sequences = rows.map(rowSequence).filter((n): n is number => n !== null);
+  const sequence = picked !== null && sequences.includes(picked) ? picked : (sequences[0] ?? null);
+  const canActivate = isMethodName('definitions.activate');
+  const canDeliver = isMethodName('definitions.deliver') && isMethodName('targets.list');
+  const activate = async (): Promise<void> => {
+    if (sequence === null) return;
+    setBusy(true);
+    setOutcome(await activateDefinitions(serverId, sequence));
+    setBusy(false);
+  };
+  return (
+    <>
+      <p className="button-row">
+        {isMethodName('definitions.import') && isMethodName('definitions.importEmail') ? (
+          <button type="button" onClick={() => setOpen('import')}>
+            Import definitions…
+          </button>
+        ) : null}
+        {(canActivate || canDeliver) && sequences.length > 0 ? (
+          <>
+            <label>
+              Definitions set{' '}
+              <select value={sequence ?? ''} onChange={(e) => setPicked(Number(e.target.value))}>
+                {sequences.map((n) => (
+                  <option key={n} value={n}>
+                    {formatSequence(n)}
+                  </option>
+                ))}
+              </select>
+            </label>
+            {canActivate ? (
+              <button type="button" disabled={busy} onClick={() => void activate()}>
+                Activate
+              </button>
+            ) : null}
+            {canDeliver ? (
+              <button type="button" onClick={() => setOpen('deliver')}>
+                Deliver…
+              </button>
+            ) : null}
+          </>
+        ) : null}
+      </p>
+      <ActionOutcome outcome={outcome} />
+      {open === 'import' ? (
+        <ImportDialog serverId={serverId} onClose={() => setOpen(null)} />
+      ) : null}
+      {open === 'deliver' && sequence !== null ? (
+        <DeliverDialog serverId={serverId} sequence={sequence} onClose={() => setOpen(null)} />
+      ) : null}
+    </>
+  );
+}
+
+/** Select for delivery / Unselect in the Targets pane. */
+export function TargetsActions({
+  serverId,
+  rows,
+}: {
+  serverId: string;
+  rows: readonly GenericRow[];
+}): ReactNode {
+  const selectTargets = useApp((s) => s.selectTargets);
+  const [picked, setPicked] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [outcome, setOutcome] = useState<PaneActionResult | null>(null);
+  const targets = rows.filter((r) => typeof r.id === 'string');
+  const ids = targets.map((r) => String(r.id));
+  const id = picked !== null && ids.includes(picked) ? picked : (ids[0] ?? null);
+  if (!isMethodName('targets.select') || id === null) return null;
+  const run = async (selected: boolean): Promise<void> => {
+    setBusy(true);
+    setOutcome(await selectTargets(serverId, [id], selected));
+    setBusy(false);
+  };
+  return (
+    <>
+      <p className="button-row">
+        <label>
+          Target{' '}
+          <select value={id} onChange={(e) => setPicked(e.target.value)}>
+            {targets.map((r) => (
+              <option key={String(r.id)} value={String(r.id)}>
+                {typeof r.host === 'string' ? r.host : String(r.id)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="button" disabled={busy} onClick={() => void run(true)}>
+          Select for delivery
+        </button>
+        <button type="button" disabled={busy} onClick={() => void run(false)}>
+          Unselect
+        </button>
+      </p>
+      <ActionOutcome outcome={outcome} />
+    </>
+  );
+}

@@ -1,0 +1,148 @@
+/**
+ * The Definitions pane end to end: a package built with `cq defs build` is imported through the
+ * Import definitions dialog and listed as the active set; a bad path or a file that is not a
+ * package shows a readable error and leaves the list as it was.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCq } from '../helpers/cli.js';
+import { tempDir } from '../helpers/temp.js';
+import { ensureRendererBuilt } from './support/build-renderer.js';
+import {
+  launchBrowser,
+  openConsolePage,
+  screenshot,
+  setUpServer,
+  startConsole,
+  type ConsoleProcess,
+  type PageProblems,
+  WAIT,
+} from './support/console-harness.js';
+
+let consoleProc: ConsoleProcess;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let problems: PageProblems;
+let work: string;
+let packagePath: string;
+
+/** Wait for a value with a timeout that suits two shared cores. */
+const poll = <T>(read: () => T | Promise<T>) => expect.poll(read, WAIT);
+const pane = (): Locator => page.getByRole('region', { name: 'Definitions' });
+const table = (): Locator => pane().getByRole('table', { name: 'Definitions' });
+
+/** The listed sets as "sequence:active", in list order (newest first). */
+async function setRows(): Promise<string[]> {
+  const headers = await table().getByRole('columnheader').allTextContents();
+  const sequence = headers.indexOf('Sequence');
+  const active = headers.indexOf('Active');
+  const rows: string[] = [];
+  for (const row of await table().locator('tbody tr').all()) {
+    const cells = await row.getByRole('cell').allTextContents();
+    rows.push(`${cells[sequence]}:${cells[active]}`);
+  }
+  return rows;
+}
+const importDialog = (): Locator => page.getByRole('dialog', { name: 'Import definitions' });
+
+/** Open the dialog, import `file`, and leave the dialog open on its outcome. */
+async function importThroughDialog(file: string): Promise<void> {
+  await pane().getByRole('button', { name: 'Import definitions…' }).click();
+  await importDialog().waitFor();
+  await importDialog().getByRole('textbox', { name: 'Path on the server' }).fill(file);
+  await importDialog().getByRole('button', { name: 'Import' }).click();
+}
+
+beforeAll(async () => {
+  await ensureRendererBuilt();
+  work = tempDir('cq-e2e-defs-');
+  const source = path.join(work, 'signatures');
+  fs.mkdirSync(source);
+  // One MD5 signature for the single byte "x": tiny, but a valid .hdb line.
+  fs.writeFileSync(
+    path.join(source, 'tiny.hdb'),
+    '9dd4e461268c8034f5c8564e155c67a6:1:Test.Tiny.Byte\n',
+  );
+  packagePath = path.join(work, 'defs-2.zip');
+  const built = await runCq([
+    'defs',
+    'build',
+    '--sequence',
+    '2',
+    '--from',
+    source,
+    '--out',
+    packagePath,
+  ]);
+  if (built.code !== 0) throw new Error(`cq defs build failed: ${built.stderr}`);
+  consoleProc = await startConsole(path.join(work, 'data'));
+  await setUpServer(consoleProc.socket);
+  browser = await launchBrowser();
+  ({ context, page, problems } = await openConsolePage(browser, consoleProc.url));
+  const tree = page.getByRole('tree', { name: 'Servers' });
+  await tree.getByRole('treeitem', { name: 'Definitions' }).first().click();
+  await table().waitFor();
+}, 180_000);
+
+afterAll(async () => {
+  await context?.close();
+  await browser?.close();
+  await consoleProc?.stop();
+});
+
+describe('console: definitions', () => {
+  it('lists the starter set as the active one', async () => {
+    await poll(setRows).toEqual(['1:Yes']);
+  });
+
+  it('shows a readable error for a bad path and leaves the list unchanged', async () => {
+    const before = await setRows();
+    await importThroughDialog(path.join(work, 'missing.zip'));
+    const alert = importDialog().getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).toMatch(/\w+: .+/);
+    expect(await alert.textContent()).not.toMatch(/\bat \S+ \(/);
+    await importDialog().getByRole('button', { name: 'Close', exact: true }).click();
+    await poll(() => importDialog().count()).toBe(0);
+    expect(await setRows()).toEqual(before);
+  });
+
+  it('shows a readable error for a file that is not a package', async () => {
+    const before = await setRows();
+    const notPackage = path.join(work, 'notes.zip');
+    fs.writeFileSync(notPackage, 'these are not definitions');
+    await importThroughDialog(notPackage);
+    const alert = importDialog().getByRole('alert');
+    await alert.waitFor();
+    expect((await alert.textContent())?.length).toBeGreaterThan(10);
+    await page.keyboard.press('Escape');
+    await poll(() => importDialog().count()).toBe(0);
+    expect(await setRows()).toEqual(before);
+  });
+
+  it('imports a package built with cq defs build and lists sequence 2 as active', async () => {
+    await importThroughDialog(packagePath);
+    const status = importDialog().getByRole('status');
+    await status.waitFor();
+    expect(await status.textContent()).toContain('Sequence 00000002');
+    await importDialog().getByRole('button', { name: 'Close', exact: true }).click();
+    await poll(async () => (await setRows()).length).toBe(2);
+    await poll(setRows).toEqual(['2:Yes', '1:No']);
+    await poll(() => pane().textContent()).toContain('sequence 00000002');
+    await screenshot(page, 'definitions-imported');
+    expect(problems.errors).toEqual([]);
+  });
+
+  it('activates a selected set from the pane', async () => {
+    await pane().getByRole('combobox', { name: 'Definitions set' }).selectOption('1');
+    await pane().getByRole('button', { name: 'Activate' }).click();
+    await poll(() => pane().getByRole('status').textContent()).toContain(
+      'Sequence 00000001 2026.01.01.001 is active.',
+    );
+    await poll(setRows).toEqual(['2:No', '1:Yes']);
+    expect(problems.errors).toEqual([]);
+  });
+});
