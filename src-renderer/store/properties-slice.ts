@@ -3,7 +3,12 @@
  * Errors) and one server (every settings tab of SPEC §11, validated as you type, plus the
  * General Errors from the Quarantine Log).
  */
-import type { LogEntry, MethodName, ResponseOf } from '../../src-shared/api/contract.js';
+import {
+  isMethodName,
+  type LogEntry,
+  type MethodName,
+  type ResponseOf,
+} from '../../src-shared/api/contract.js';
 import { getAtPath } from '../../src-shared/config/paths.js';
 import { checkForm, toFieldValue, type FieldValue, type FormCheck } from '../lib/config-form.js';
 import { describeError, fieldIssues } from '../lib/errors.js';
@@ -27,6 +32,8 @@ export interface ItemPropsState {
   readonly message: { readonly text: string; readonly tone: 'info' | 'error' } | null;
   /** The item was deleted while the dialog was open. */
   readonly gone: boolean;
+  /** How far fixing definitions reached the endpoints that reported this content (`coverage.get`). */
+  readonly coverage: ResponseOf<'coverage.get'> | null;
 }
 
 /** The server Properties dialog. */
@@ -109,6 +116,7 @@ export function createPropertiesSlice({ set, get, api }: SliceContext): Properti
           busy: false,
           message: null,
           gone: false,
+          coverage: null,
         },
       });
       get().openDialog({ kind: 'itemProperties' });
@@ -124,6 +132,15 @@ export function createPropertiesSlice({ set, get, api }: SliceContext): Properti
       if (!current || current.sampleId !== item.sampleId) return;
       if (result.ok) updateItem({ detail: result.value, loading: false, error: null });
       else updateItem({ loading: false, error: describeError(result.error) });
+      // Fix coverage is extra information: shown when the server offers it, silent otherwise.
+      if (result.ok && isMethodName('coverage.get')) {
+        const coverage = await api.call(item.serverId, 'coverage.get', {
+          checksum: result.value.sample.checksum,
+        });
+        if (coverage.ok && get().itemProps?.sampleId === item.sampleId) {
+          updateItem({ coverage: coverage.value });
+        }
+      }
     },
 
     showAttribute(name) {

@@ -20,13 +20,28 @@ import {
   statusLabel,
 } from '../../lib/format.js';
 import { offeredActions, selectionEligibility } from '../../lib/sample-actions.js';
-import type { SampleDetail } from '../../store/properties-slice.js';
+import type { ItemPropsState, SampleDetail } from '../../store/properties-slice.js';
 import { useApp } from '../../store/store.js';
 
 /** Item actions that make sense on one item from its Actions tab (no destination or confirm). */
 const ACTIONS_TAB_FLOWS = new Set(['bulk']);
 
-function GeneralTab({ detail }: { detail: SampleDetail }): ReactNode {
+/** "3 of 4 endpoints run sequence 00000002 or later" — how far the fix has spread. */
+function coverageText(coverage: ItemPropsState['coverage']): string {
+  if (!coverage) return 'Not known';
+  if (coverage.fixingSequence === null) {
+    return `No fixing definitions yet (${coverage.endpoints} endpoint(s) reported this content)`;
+  }
+  return `${coverage.covered} of ${coverage.endpoints} endpoint(s) that reported this content run sequence ${formatSequence(coverage.fixingSequence)} or later`;
+}
+
+function GeneralTab({
+  detail,
+  coverage,
+}: {
+  detail: SampleDetail;
+  coverage: ItemPropsState['coverage'];
+}): ReactNode {
   const s = detail.sample;
   return (
     <dl className="facts">
@@ -54,6 +69,8 @@ function GeneralTab({ detail }: { detail: SampleDetail }): ReactNode {
       <dd>{formatBytes(s.size)}</dd>
       <dt>Checksum (MD5)</dt>
       <dd className="mono">{s.checksum}</dd>
+      <dt>Fix coverage</dt>
+      <dd>{coverageText(coverage)}</dd>
       <dt>Item id</dt>
       <dd>{s.id}</dd>
     </dl>
@@ -295,7 +312,11 @@ export function ItemProperties(): ReactNode {
         <Tabs
           label="Item properties"
           tabs={[
-            { id: 'general', label: 'General', render: () => <GeneralTab detail={detail} /> },
+            {
+              id: 'general',
+              label: 'General',
+              render: () => <GeneralTab detail={detail} coverage={item.coverage} />,
+            },
             {
               id: 'attributes',
               label: 'Sample Attributes',
