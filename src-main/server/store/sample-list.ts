@@ -5,27 +5,9 @@
 import type Database from 'better-sqlite3';
 import { StoreError } from './store-error.js';
 
-/** Sort keys of the list pane, one per column of the guide's tables. */
-export const SAMPLE_SORT_KEYS = [
-  'fileName',
-  'userName',
-  'computer',
-  'domain',
-  'receivedOn',
-  'submittedOn',
-  'submittedBy',
-  'status',
-  'virus',
-  'analyzed',
-  'age',
-  'sampleState',
-  'definitionsNeeded',
-  'sampleErrors',
-  'id',
-] as const;
-
-/** One of the list's sort keys. */
-export type SampleSortKey = (typeof SAMPLE_SORT_KEYS)[number];
+// The sort keys are the control API's (one definition, in src-shared): the store whitelists them.
+export { SAMPLE_SORT_KEYS, type SampleSortKey } from '../../../src-shared/api/contract.js';
+import type { SampleSortKey } from '../../../src-shared/api/contract.js';
 
 /** Largest page the store hands out at once. */
 export const MAX_LIST_LIMIT = 10_000;
