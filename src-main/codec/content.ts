@@ -2,12 +2,12 @@
  * Sample content on the wire (SPEC §4.1): the sender's transforms (deflate, xor-vampish,
  * base64) and the receiver's streaming, bounded, verified reversal of them.
  */
+import { createHash } from 'node:crypto';
 import { deflateRawSync, createInflateRaw, inflateRawSync } from 'node:zlib';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { WireError } from '../../src-shared/catalog/errors.js';
 import { xorVampishInPlace, type ContentPlan } from '../../src-shared/codec/transforms.js';
-import { inlineDigests, workerDigests, type Digests } from './digests.js';
 import { StrictBase64Decoder } from './node-base64.js';
 import { INFLATE_CHUNK_SIZE, deflateError, isZlibError, md5Hex } from './blob.js';
 
@@ -104,25 +104,17 @@ export interface DecodeResult {
   readonly bodyBytes: number;
 }
 
-/** Declared samples at least this large are hashed on a worker thread (see digests.ts). */
-const HASH_OFF_THREAD = 512 * 1024;
-
-function digestsFor(spec: DecodeSpec, algorithms: readonly string[]): Digests {
-  return spec.sampleSize >= HASH_OFF_THREAD ? workerDigests(algorithms) : inlineDigests(algorithms);
-}
-
 /** Pulls body chunks, counting and hashing them, and checks the body once it has ended. */
 class BodyReader {
   bytes = 0;
   ended = false;
-  private readonly md5: Digests;
+  private readonly md5 = createHash('md5');
   private readonly iterator: AsyncIterator<Uint8Array>;
 
   constructor(
     input: AsyncIterable<Uint8Array>,
     private readonly spec: DecodeSpec,
   ) {
-    this.md5 = digestsFor(spec, ['md5']);
     // A stream must survive a refusal (an HTTP request still needs its answer), so stopping
     // early only detaches from it instead of destroying it.
     this.iterator =
@@ -154,18 +146,17 @@ class BodyReader {
     if (declared !== undefined && this.bytes > declared) {
       throw new WireError('overrun', [declared, this.bytes]);
     }
-    await this.md5.update(chunk);
+    this.md5.update(chunk);
     return chunk;
   }
 
   /** Checks that need the whole body: its length, then its checksum. */
-  async finish(): Promise<void> {
+  finish(): void {
     const declared = this.spec.contentLength;
     if (declared !== undefined && this.bytes < declared) throw this.lost();
     const expected = this.spec.contentChecksum?.toUpperCase();
     if (expected !== undefined) {
-      const [hex] = await this.md5.digest();
-      const actual = hex!.toUpperCase();
+      const actual = this.md5.digest('hex').toUpperCase();
       if (actual !== expected) throw new WireError('content', [expected, actual]);
     }
   }
@@ -175,12 +166,11 @@ class BodyReader {
     while ((await this.next()) !== null) {
       // Only counted and hashed.
     }
-    await this.finish();
+    this.finish();
   }
 
   /** Stop reading early; a stream input is detached from, never destroyed. */
   async close(): Promise<void> {
-    this.md5.discard();
     if (!this.ended) {
       this.ended = true;
       await this.iterator.return?.();
@@ -196,37 +186,31 @@ class BodyReader {
 /** Counts, bounds and hashes decoded output, and hands it on. */
 class DecodedSink {
   size = 0;
-  private readonly hashes: Digests;
+  private readonly md5 = createHash('md5');
+  private readonly sha256 = createHash('sha256');
 
   constructor(
     private readonly spec: DecodeSpec,
     private readonly onDecoded: ((chunk: Buffer) => void | Promise<void>) | undefined,
-  ) {
-    this.hashes = digestsFor(spec, ['md5', 'sha256']);
-  }
+  ) {}
 
   async write(chunk: Buffer): Promise<void> {
     const size = this.size + chunk.length;
     // Checked before anything is passed on, so a bomb never gets further than one slice.
     if (size > this.spec.sampleSize) throw new WireError('overrun', [this.spec.sampleSize, size]);
     this.size = size;
-    await this.hashes.update(chunk);
+    this.md5.update(chunk);
+    this.sha256.update(chunk);
     if (this.onDecoded) await this.onDecoded(chunk);
   }
 
-  async finish(bodyBytes: number): Promise<DecodeResult> {
+  finish(bodyBytes: number): DecodeResult {
     const { sampleSize } = this.spec;
     if (this.size < sampleSize) throw new WireError('underrun', [sampleSize, this.size]);
-    const [md5Digest, sha256] = await this.hashes.digest();
-    const md5 = md5Digest!.toUpperCase();
+    const md5 = this.md5.digest('hex').toUpperCase();
     const expected = this.spec.sampleChecksum.toUpperCase();
     if (md5 !== expected) throw new WireError('sample', [expected, md5]);
-    return { size: this.size, md5, sha256: sha256!, bodyBytes };
-  }
-
-  /** Forget the digests of a decode that failed. */
-  discard(): void {
-    this.hashes.discard();
+    return { size: this.size, md5, sha256: this.sha256.digest('hex'), bodyBytes };
   }
 }
 
@@ -277,7 +261,7 @@ async function decodeSmallDeflate(
     pieces.push(unencoded);
   }
   // A short or damaged body explains a broken encoding better than the encoding does.
-  await body.finish();
+  body.finish();
   base64?.end();
   // A copy: the pieces belong to the caller or were just handed to onUnencoded.
   const plain = Buffer.concat(pieces);
@@ -296,7 +280,7 @@ async function decodeSmallDeflate(
     throw error;
   }
   await sink.write(decoded);
-  return await sink.finish(body.bytes);
+  return sink.finish(body.bytes);
 }
 
 /**
@@ -318,31 +302,15 @@ export async function decodeSample(
   const sink = new DecodedSink(spec, hooks.onDecoded?.bind(hooks));
   const base64 = spec.encoding === 'base64' ? new StrictBase64Decoder() : null;
   const onUnencoded = hooks.onUnencoded?.bind(hooks);
-  try {
-    if (isSmallDeflate(spec)) {
-      try {
-        return await decodeSmallDeflate(body, sink, spec, base64, onUnencoded);
-      } catch (error) {
-        throw asWireError(error);
-      } finally {
-        await body.close();
-      }
+  if (isSmallDeflate(spec)) {
+    try {
+      return await decodeSmallDeflate(body, sink, spec, base64, onUnencoded);
+    } catch (error) {
+      throw asWireError(error);
+    } finally {
+      await body.close();
     }
-    return await decodeStreaming(body, sink, spec, base64, onUnencoded);
-  } finally {
-    // Digests of a failed decode are dropped (a no-op once they have been read).
-    sink.discard();
   }
-}
-
-/** `decodeSample` for any body: chunk by chunk, through streaming zlib when deflated. */
-async function decodeStreaming(
-  body: BodyReader,
-  sink: DecodedSink,
-  spec: DecodeSpec,
-  base64: StrictBase64Decoder | null,
-  onUnencoded: ((chunk: Buffer) => void | Promise<void>) | undefined,
-): Promise<DecodeResult> {
   let xorOffset = 0;
 
   async function* unpacked(): AsyncGenerator<Buffer> {
@@ -364,7 +332,7 @@ async function decodeStreaming(
       yield plain;
     }
     // A short or damaged body explains a broken encoding better than the encoding does.
-    await body.finish();
+    body.finish();
     base64?.end();
   }
 

@@ -5,7 +5,7 @@
  *
  * Options: `--quick` (smaller counts), `--concurrency N` (forwards in flight, default 64),
  * `--phases small,large,memory` (which to run, default all), `--cpu-prof DIR` (write a V8 CPU
- * profile of the server there). Run as `cq bench intake -- --quick`.
+ * profile of the server there), e.g. `cq bench intake --quick --phases small`.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -388,9 +388,11 @@ export async function run(args: string[]): Promise<void> {
 
     console.log('');
     console.log(`machine after the run: ${machineLoad()}`);
-    const exit = await child.kill('SIGTERM');
+    const exit = await child.stop();
     server = undefined;
-    if (exit.code !== 0) console.log(`server exited with code ${exit.code} signal ${exit.signal}`);
+    if (exit.timedOut) console.log('server did not exit within 30 s of SIGTERM; killed');
+    else if (exit.code !== 0)
+      console.log(`server exited with code ${exit.code} signal ${exit.signal}`);
     if (options.cpuProfDir) console.log(`server CPU profile written to ${options.cpuProfDir}`);
   } finally {
     agent.destroy();

@@ -14,10 +14,15 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createBlobDecoder } from '../../src-main/codec/content.js';
 import { openStore } from '../../src-main/server/store/index.js';
-import { repoRoot, spawnServer, type ChildExit } from '../bench/support/child-server.js';
+import {
+  repoRoot,
+  spawnServer,
+  type ChildExit,
+  type ChildServer,
+} from '../bench/support/child-server.js';
 import { inspectDataDir } from '../helpers/crash-inspect.js';
 import { rawRequest } from '../helpers/http.js';
 import { AckLedger, createRandom, runForwarders, type Random } from '../helpers/crash-workload.js';
@@ -31,6 +36,22 @@ const STARTUP_KILL_EVERY = 5;
 /** Enough room that no forward is refused for quota; no per-platform cap. */
 const CONFIG = { general: { maxSizeMB: 100_000, maxSamplesPerPlatform: 0 } };
 
+/** Servers still running: a failed assertion must not leave one behind. */
+const running = new Set<ChildProcess>();
+afterEach(() => {
+  for (const child of running) child.kill('SIGKILL');
+  running.clear();
+});
+
+function track(child: ChildProcess): void {
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+}
+
+function startServer(dataDir: string): Promise<ChildServer> {
+  return spawnServer({ dataDir, config: CONFIG, onSpawn: track });
+}
+
 /** Start a server and SIGKILL it `delayMs` after spawning, listening or not. */
 async function killDuringStartup(dataDir: string, delayMs: number): Promise<ChildExit> {
   let exited: Promise<ChildExit> | undefined;
@@ -38,6 +59,7 @@ async function killDuringStartup(dataDir: string, delayMs: number): Promise<Chil
     dataDir,
     config: CONFIG,
     onSpawn: (child: ChildProcess) => {
+      track(child);
       exited = new Promise((resolve) => {
         child.once('exit', (code, signal) => resolve({ code, signal }));
       });
@@ -57,7 +79,7 @@ async function crashRound(
   verified: Map<string, string>,
   context: string,
 ): Promise<void> {
-  const server = await spawnServer({ dataDir, config: CONFIG });
+  const server = await startServer(dataDir);
   expect(
     inspectDataDir({
       dataDir,
@@ -123,13 +145,13 @@ describe('crash recovery (SPEC §5, §12)', () => {
     }
 
     // A last start recovers from the last kill; a clean stop must then leave nothing behind.
-    const server = await spawnServer({ dataDir, config: CONFIG });
+    const server = await startServer(dataDir);
     // An answered request also proves the CLI is past installing its SIGTERM handler, which
     // it does in the same tick as printing the listening line.
     const health = await rawRequest({ port: server.port, method: 'GET', path: '/health' });
     expect(health.status).toBe(200);
-    const exit = await server.kill('SIGTERM');
-    expect(exit, server.stderr()).toEqual({ code: 0, signal: null });
+    const exit = await server.stop();
+    expect(exit, server.stderr()).toEqual({ code: 0, signal: null, timedOut: false });
     expect(
       inspectDataDir({ dataDir, acknowledged: ledger.acknowledged, crashed: false }),
       `seed ${SEED}: after the final clean stop (every blob decoded again)`,

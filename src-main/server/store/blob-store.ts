@@ -54,10 +54,10 @@ async function writeAll(handle: FileHandle, chunks: Buffer[]): Promise<void> {
 
 /**
  * A blob being written: append chunks, then `finish` (fsync) or `abort`. Chunks are gathered
- * and written WRITE_BATCH at a time, one write in flight while the next batch gathers: every
- * file operation is a trip through libuv's four-thread pool, where it queues behind the fsyncs
- * of other intakes, so a 1 MiB sample written as sixteen awaited 64 KiB writes spent most of its
- * time waiting. A failed write surfaces at a later `write` or at `finish`.
+ * and written WRITE_BATCH at a time, one write in flight while the next batch gathers: each
+ * write is a round trip through libuv's thread pool, where under load it queues behind other
+ * intakes' fsyncs, and a 1 MiB sample written as sixteen awaited 64 KiB writes waited sixteen
+ * times in a row. A failed write surfaces at a later `write` or at `finish`.
  */
 export class TempBlob {
   private handle: FileHandle | undefined;

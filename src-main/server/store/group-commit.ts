@@ -119,7 +119,8 @@ export class GroupCommitter {
     if (this.queue.length === 0) return undefined;
     const jobs = this.queue;
     this.queue = [];
-    // Every job was queued after its blob was installed, so its directory is in this sync.
+    // Every job was queued after its blob was installed, and installing marks the directory
+    // after the rename: it is in this sync, or in an earlier one that has already completed.
     const synced = this.dirs.syncDirs().then(
       (): SyncOutcome => ({ ok: true }),
       (error: unknown): SyncOutcome => ({ ok: false, error }),

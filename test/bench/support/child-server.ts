@@ -25,12 +25,17 @@ export interface ChildServer {
   stderr(): string;
   /** Send a signal; resolves with the exit once the process is gone. */
   kill(signal: NodeJS.Signals): Promise<ChildExit>;
+  /**
+   * SIGTERM, and SIGKILL if the process has not exited `graceMs` later (then `timedOut`), so
+   * that a server that fails to stop is reported instead of waited for forever.
+   */
+  stop(graceMs?: number): Promise<ChildExit & { timedOut: boolean }>;
 }
 
 /** Options of `spawnServer`. */
 export interface SpawnServerOptions {
   readonly dataDir: string;
-  /** Written to `<dataDir>/../<basename>-config.json` and passed as `--config`. */
+  /** Written next to the data folder as `<dataDir>-config.json` and passed as `--config`. */
   readonly config?: Record<string, unknown>;
   /** Extra `node` flags, e.g. `--cpu-prof`. */
   readonly nodeArgs?: readonly string[];
@@ -98,6 +103,10 @@ export function spawnServer(options: SpawnServerOptions): Promise<ChildServer> {
   const exited = new Promise<ChildExit>((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal }));
   });
+  const kill = (signal: NodeJS.Signals): Promise<ChildExit> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    return exited;
+  };
 
   return new Promise<ChildServer>((resolve, reject) => {
     const timeout = options.startTimeoutMs ?? 30_000;
@@ -121,9 +130,16 @@ export function spawnServer(options: SpawnServerOptions): Promise<ChildServer> {
         process: child,
         exited,
         stderr: () => stderr,
-        kill: (signal) => {
-          if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-          return exited;
+        kill,
+        stop: async (graceMs = 30_000) => {
+          let graceTimer: NodeJS.Timeout | undefined;
+          const late = new Promise<'late'>((resolve) => {
+            graceTimer = setTimeout(() => resolve('late'), graceMs);
+          });
+          const first = await Promise.race([kill('SIGTERM'), late]);
+          clearTimeout(graceTimer);
+          if (first !== 'late') return { ...first, timedOut: false };
+          return { ...(await kill('SIGKILL')), timedOut: true };
         },
       });
     };
