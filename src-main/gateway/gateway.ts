@@ -17,7 +17,7 @@ import { ensureCleanCorpus, readCorpus, type CorpusFile } from './analysis/clean
 import { ResearchRules } from './analysis/research-rules.js';
 import { createCustomerAuthenticator } from './customers.js';
 import { createGatewayHandler } from './http/gateway-http.js';
-import { createListener, type Listener, type TlsMaterial } from './http/listener.js';
+import { createListener, type Listener, type TlsMaterial } from '../http/listener.js';
 import type { GatewayLimits, RouteContext } from './http/route-context.js';
 import type { AnalysisRow, Customer } from './model.js';
 import { NewestSetScanner } from './pipeline/newest-set-scanner.js';

@@ -3,9 +3,9 @@
  * `POST /samples` and `GET /health`; other routes answer 404/405. A library first:
  * `createIntakeServer(options)` → `{ listen, close, address }`.
  */
-import http from 'node:http';
-import https from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
+import type http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createListener } from '../../http/listener.js';
 import { WireError, formatXError } from '../../../src-shared/catalog/errors.js';
 import { formatHttpDate } from '../../../src-shared/codec/dates.js';
 import { createLogger } from '../../log/logger.js';
@@ -48,54 +48,11 @@ export function createIntakeServer(options: IntakeServerOptions): IntakeServer {
       else res.destroy();
     });
   };
-  const server = options.tls
-    ? https.createServer({ cert: options.tls.cert, key: options.tls.key }, handler)
-    : http.createServer(handler);
-  // Large samples on slow links need time; headers must still arrive promptly.
-  server.requestTimeout = 15 * 60_000;
-  server.headersTimeout = 30_000;
-  server.keepAliveTimeout = 5_000;
-  const sockets = new Set<Socket>();
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  server.on('clientError', (_error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-    else socket.destroy();
-  });
-  let inFlight = 0;
-  let drained: (() => void) | undefined;
-  server.on('request', (_req, res: http.ServerResponse) => {
-    inFlight++;
-    res.on('close', () => {
-      inFlight--;
-      if (inFlight === 0) drained?.();
-    });
-  });
-
+  const listener = createListener(handler, options.tls);
   return {
-    listen: () =>
-      new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(options.port, options.host, () => {
-          server.off('error', reject);
-          resolve(server.address() as AddressInfo);
-        });
-      }),
-    close: async (graceMs = 10_000) => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      if (inFlight > 0) {
-        await Promise.race([
-          new Promise<void>((resolve) => (drained = resolve)),
-          new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref()),
-        ]);
-      }
-      for (const socket of sockets) socket.destroy();
-      await closed;
-    },
-    address: () => server.address() as AddressInfo | null,
+    listen: () => listener.listen(options.port, options.host),
+    close: (graceMs) => listener.close(graceMs),
+    address: () => listener.address(),
   };
 }
 

@@ -1,7 +1,7 @@
 /**
  * An HTTP/1.1 listener (TLS when given a certificate) that drains on close: it stops
  * accepting, lets requests in flight finish within a grace period, then cuts the stragglers.
- * Same shape as the intake listener; the gateway's routes plug in as one handler.
+ * Shared by the intake (server) and the gateway; each plugs its routes in as one handler.
  */
 import http from 'node:http';
 import https from 'node:https';
