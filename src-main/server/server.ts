@@ -288,27 +288,28 @@ export async function startQuarantineServer(options: ServerOptions): Promise<Run
         };
       },
       routes: defcast.routes(),
-      onAccepted: (result) => {
+      onAccepted: (result, attributes) => {
         const row = openedStore.samples.get(result.id);
-        if (!row) return;
-        defcast.recordForward(row.id);
+        if (!row) return undefined;
+        defcast.recordForward(row, attributes);
         if (result.duplicate) {
           qlog.info(
             'intake',
             `duplicate forward of sample ${row.id} from ${row.host ?? '?'}`,
             row.id,
           );
-          events.emit('sample.changed', { sample: toSampleSummary(row) });
-        } else {
-          qlog.info(
-            'intake',
-            `quarantined ${row.fileName ?? 'a sample'} from ${row.host ?? '?'} as sample ${row.id}`,
-            row.id,
-          );
+          return () => events.emit('sample.changed', { sample: toSampleSummary(row) });
+        }
+        qlog.info(
+          'intake',
+          `quarantined ${row.fileName ?? 'a sample'} from ${row.host ?? '?'} as sample ${row.id}`,
+          row.id,
+        );
+        return () => {
           events.emit('sample.added', { sample: toSampleSummary(row) });
           // Scanned off the intake path: the 201 never waits for it.
           scanner.enqueueNew(row.id);
-        }
+        };
       },
       health: () => ({
         samples: openedStore.samples.countsByStatus(),

@@ -42,11 +42,8 @@ interface BlobRow {
 function listBlobFiles(blobsDir: string): Map<string, string> {
   const files = new Map<string, string>();
   if (!fs.existsSync(blobsDir)) return files;
-  for (const fan of fs.readdirSync(blobsDir)) {
-    const dir = path.join(blobsDir, fan);
-    if (!fs.statSync(dir).isDirectory()) continue;
-    for (const name of fs.readdirSync(dir)) files.set(name, path.join(dir, name));
-  }
+  // Every entry counts, folders included: anything that is not a blob is reported as an orphan.
+  for (const name of fs.readdirSync(blobsDir)) files.set(name, path.join(blobsDir, name));
   return files;
 }
 

@@ -14,11 +14,13 @@ beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cq-'));
   blobs = new BlobStore(path.join(dir, 'quarantine'));
 });
-afterEach(() => {
+afterEach(async () => {
+  await blobs.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
 const SHA_A = 'a1'.repeat(32);
+const SHA_B = 'b2'.repeat(32);
 
 async function finishedTemp(content: string | Buffer): Promise<TempBlob> {
   const temp = await blobs.createTemp();
@@ -28,14 +30,14 @@ async function finishedTemp(content: string | Buffer): Promise<TempBlob> {
 }
 
 describe('BlobStore', () => {
-  it('writes through tmp/ and installs under blobs/<first two hex>/<sha256>', async () => {
+  it('writes through tmp/ and installs under blobs/<sha256>', async () => {
     const temp = await blobs.createTemp();
     expect(path.dirname(temp.path)).toBe(path.join(dir, 'quarantine', 'tmp'));
     await temp.write(Buffer.from('hello '));
     await temp.write(Buffer.from('world'));
     expect(await temp.finish()).toEqual({ storedSize: 11 });
     expect(await blobs.install(temp, SHA_A)).toEqual({ existed: false });
-    const file = path.join(dir, 'quarantine', 'blobs', 'a1', SHA_A);
+    const file = path.join(dir, 'quarantine', 'blobs', SHA_A);
     expect(blobs.pathFor(SHA_A)).toBe(file);
     expect(fs.readFileSync(file, 'utf8')).toBe('hello world');
     expect(fs.existsSync(temp.path)).toBe(false);
@@ -120,5 +122,54 @@ describe('BlobStore', () => {
     fs.mkdirSync(path.join(blobs.blobsDir, 'zz'));
     fs.writeFileSync(path.join(blobs.blobsDir, 'zz', 'notes.txt'), '');
     expect(blobs.listBlobFiles()).toEqual([]);
+  });
+
+  it('storeWhole writes a blob under its name at once, and leaves stored content alone', async () => {
+    const stored = await blobs.storeWhole([Buffer.from('hello '), Buffer.from('world')], SHA_A);
+    expect(stored).toEqual({ existed: false, storedSize: 11 });
+    expect(fs.readFileSync(blobs.pathFor(SHA_A), 'utf8')).toBe('hello world');
+    expect(blobs.listTempFiles()).toEqual([]);
+    // The same content again: the file in place is kept as it is.
+    expect(await blobs.storeWhole([Buffer.from('other')], SHA_A)).toEqual({
+      existed: true,
+      storedSize: 5,
+    });
+    expect(fs.readFileSync(blobs.pathFor(SHA_A), 'utf8')).toBe('hello world');
+    await blobs.syncDirs();
+    expect(blobs.listBlobFiles()).toEqual([SHA_A]);
+  });
+
+  it('storeWhole is serialised with remove and makes a vanished blobs folder again', async () => {
+    await blobs.storeWhole([Buffer.from('x')], SHA_A);
+    const removing = blobs.remove(SHA_A);
+    const storing = blobs.storeWhole([Buffer.from('x')], SHA_A);
+    expect(await removing).toBe(true);
+    expect(await storing).toEqual({ existed: false, storedSize: 1 });
+    fs.rmSync(blobs.blobsDir, { recursive: true });
+    expect(await blobs.storeWhole([Buffer.from('y')], SHA_B)).toEqual({
+      existed: false,
+      storedSize: 1,
+    });
+    expect(blobs.listBlobFiles()).toEqual([SHA_B]);
+    await blobs.syncDirs();
+  });
+
+  it('moves blobs of the earlier blobs/<first two hex>/ layout up at start', async () => {
+    await blobs.close();
+    const old = (sha: string): string => path.join(blobs.blobsDir, sha.slice(0, 2), sha);
+    for (const [sha, content] of [
+      [SHA_A, 'a'],
+      [SHA_B, 'b'],
+    ] as const) {
+      fs.mkdirSync(path.dirname(old(sha)), { recursive: true });
+      fs.writeFileSync(old(sha), content);
+    }
+    // A stray folder that is no fan-out folder stays where it is.
+    fs.mkdirSync(path.join(blobs.blobsDir, 'notes'));
+    blobs = new BlobStore(path.join(dir, 'quarantine'));
+    expect(blobs.listBlobFiles()).toEqual([SHA_A, SHA_B]);
+    expect(fs.readFileSync(blobs.pathFor(SHA_B), 'utf8')).toBe('b');
+    expect(fs.existsSync(path.dirname(old(SHA_A)))).toBe(false);
+    expect(fs.existsSync(path.join(blobs.blobsDir, 'notes'))).toBe(true);
   });
 });

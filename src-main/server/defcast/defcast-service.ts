@@ -14,7 +14,7 @@ import type { ConfigService } from '../config-service.js';
 import type { EventBus, QuarantineLog } from '../context.js';
 import { toSampleSummary } from '../control/sample-views.js';
 import type { IntakeRoute } from '../intake/intake-server.js';
-import type { Store } from '../store/index.js';
+import type { SampleRow, Store } from '../store/index.js';
 import { TargetsRepo, type TargetRow } from '../store/targets-repo.js';
 import { ConditionSet } from './condition-set.js';
 import type {
@@ -129,25 +129,21 @@ export class Defcast {
   }
 
   /**
-   * Register the endpoint of an accepted forward (intake's onAccepted: runs inside the commit
-   * batch of the sample, so the target row commits with it).
+   * Register the endpoint of an accepted forward from the attributes it came with (intake's
+   * onAccepted: runs inside the commit job of the sample, so the target row commits with it).
    */
-  recordForward(sampleId: number): void {
-    const { store } = this.options;
-    const row = store.samples.get(sampleId);
-    if (!row) return;
+  recordForward(sample: SampleRow, attributes: Readonly<Record<string, string>>): void {
     try {
-      const sighting = sightingFromAttributes(
-        row.platformKey,
-        store.samples.attributes(sampleId),
-        this.now(),
-      );
+      const sighting = sightingFromAttributes(sample.platformKey, attributes, this.now());
       const target = this.targets.recordSighting(sighting);
       // Its sequence feeds fix coverage; ask once, off the intake path.
       if (canPush(target) && target.sequence === null) this.probes.add(target.id);
     } catch (error) {
       // The registry must never cost a sample its announcement; the sweep registers it later.
-      log.error('cannot register the target of a forward', { sampleId, error: String(error) });
+      log.error('cannot register the target of a forward', {
+        sampleId: sample.id,
+        error: String(error),
+      });
     }
   }
 

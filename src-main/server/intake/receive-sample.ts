@@ -6,7 +6,12 @@
 import type { Readable } from 'node:stream';
 import { once } from 'node:events';
 import { WireError } from '../../../src-shared/catalog/errors.js';
-import { createBlobEncoder, decodeSample } from '../../codec/content.js';
+import {
+  createBlobEncoder,
+  decodeSample,
+  encodeBlob,
+  type DecodeHooks,
+} from '../../codec/content.js';
 import { createLogger } from '../../log/logger.js';
 import type { Store } from '../store/index.js';
 import type { QuotaGauge } from '../quota-gauge.js';
@@ -21,6 +26,9 @@ export interface ReceiveResult {
   readonly changes: number;
 }
 
+/** Work that runs once a commit is durable. */
+export type AfterCommit = () => void;
+
 /** Limits that apply while receiving. */
 export interface ReceiveLimits {
   readonly maxSampleSize: number;
@@ -33,10 +41,16 @@ export interface ReceiveDeps {
   readonly quota: QuotaGauge;
   readonly limits: () => ReceiveLimits;
   /**
-   * Called after the sample row is committed (events, log), inside a later group-commit batch
-   * so that its database writes share that batch's commit; the answer waits for it.
+   * Called in the commit job of an accepted forward (with the attributes it came with), right
+   * after its row is written: database
+   * writes made here (log, target registry) commit together with the sample, in a savepoint of
+   * their own, so that a failure here is logged and costs the sample nothing. Returns what to
+   * do once the commit is durable (events, the scan queue), which must not fail.
    */
-  readonly onAccepted: (result: ReceiveResult) => void;
+  readonly onAccepted: (
+    result: ReceiveResult,
+    attributes: Readonly<Record<string, string>>,
+  ) => AfterCommit | void;
 }
 
 /** Check what can be refused before a single body byte is read. */
@@ -63,6 +77,96 @@ export function precheckSample(req: SampleRequest, deps: ReceiveDeps): void {
   }
 }
 
+/**
+ * Where the at-rest bytes of a body go while it is read: streamed into a temp file, or (small
+ * bodies) gathered in memory and written by an I/O thread in one request once verified.
+ */
+interface BlobSink {
+  readonly hooks: DecodeHooks;
+  /** All bytes are in: flush what is buffered. Resolves with the stored size. */
+  finish(): Promise<number>;
+  /** Put the verified bytes in place under their hash (durable at the next directory sync). */
+  install(sha256: string): Promise<void>;
+  /** Throw away what was written. */
+  abort(): Promise<void>;
+}
+
+/** Largest body kept in memory until verified (then written in one go). */
+const SMALL_BODY = 64 * 1024;
+/** Largest decoded sample stored from memory: as received, and when it must be encoded. */
+const SMALL_SAMPLE_AS_RECEIVED = 256 * 1024;
+const SMALL_SAMPLE_ENCODED = 64 * 1024;
+
+function isSmall(req: SampleRequest, storeAsReceived: boolean): boolean {
+  const maxSample = storeAsReceived ? SMALL_SAMPLE_AS_RECEIVED : SMALL_SAMPLE_ENCODED;
+  return (
+    req.contentLength !== undefined &&
+    req.contentLength <= SMALL_BODY &&
+    req.sampleSize <= maxSample
+  );
+}
+
+/** Gather a small body's at-rest bytes in memory. */
+function memorySink(store: Store, storeAsReceived: boolean): BlobSink {
+  const pieces: Buffer[] = [];
+  let stored: Buffer[] = [];
+  const gather = (chunk: Buffer): void => {
+    pieces.push(chunk);
+  };
+  return {
+    hooks: storeAsReceived ? { onUnencoded: gather } : { onDecoded: gather },
+    finish: () => {
+      // Small by definition: deflating it here costs less than a trip to the thread pool.
+      stored = storeAsReceived ? pieces : [encodeBlob(Buffer.concat(pieces))];
+      return Promise.resolve(stored.reduce((n, c) => n + c.length, 0));
+    },
+    install: async (sha256) => {
+      await store.blobs.storeWhole(stored, sha256);
+    },
+    abort: () => Promise.resolve(),
+  };
+}
+
+/** Stream a body's at-rest bytes into a temp file as they are decoded. */
+async function streamedSink(store: Store, storeAsReceived: boolean): Promise<BlobSink> {
+  const temp = await store.blobs.createTemp();
+  if (storeAsReceived) {
+    return {
+      hooks: { onUnencoded: (chunk) => temp.write(chunk) },
+      finish: async () => (await temp.finish()).storedSize,
+      install: async (sha256) => {
+        await store.blobs.install(temp, sha256);
+      },
+      abort: () => temp.abort(),
+    };
+  }
+  const encoder = createBlobEncoder();
+  const encoded = (async () => {
+    for await (const chunk of encoder) await temp.write(chunk as Buffer);
+  })();
+  // A failure shows at finish; until then nobody waits on it.
+  encoded.catch(() => undefined);
+  return {
+    hooks: {
+      onDecoded: async (chunk) => {
+        if (!encoder.write(chunk)) await once(encoder, 'drain');
+      },
+    },
+    finish: async () => {
+      encoder.end();
+      await encoded;
+      return (await temp.finish()).storedSize;
+    },
+    install: async (sha256) => {
+      await store.blobs.install(temp, sha256);
+    },
+    abort: async () => {
+      encoder.destroy();
+      await temp.abort();
+    },
+  };
+}
+
 /** Receive, verify and durably store one sample body. */
 export async function receiveSample(
   body: Readable,
@@ -71,17 +175,12 @@ export async function receiveSample(
 ): Promise<ReceiveResult> {
   const { store, quota } = deps;
   const limits = deps.limits();
-  const temp = await store.blobs.createTemp();
   // The wire form deflate + xor-vampish is exactly the at-rest form: keep it as received.
   const storeAsReceived =
     req.plan.compression === 'deflate' && req.plan.scrambling === 'xor-vampish';
-  const encoder = storeAsReceived ? undefined : createBlobEncoder();
-  let encoderDone: Promise<void> = Promise.resolve();
-  if (encoder) {
-    encoderDone = (async () => {
-      for await (const chunk of encoder) await temp.write(chunk as Buffer);
-    })();
-  }
+  const sink = isSmall(req, storeAsReceived)
+    ? memorySink(store, storeAsReceived)
+    : await streamedSink(store, storeAsReceived);
   const reservation = quota.reserve(req.sampleSize);
   try {
     // Stopping early (a refused body) must not destroy the socket: the answer still has to go out.
@@ -97,32 +196,22 @@ export async function receiveSample(
         maxSampleSize: limits.maxSampleSize,
         ...(req.contentLength !== undefined ? { contentLength: req.contentLength } : {}),
       },
-      storeAsReceived
-        ? { onUnencoded: (chunk) => temp.write(chunk) }
-        : {
-            onDecoded: async (chunk) => {
-              if (!encoder!.write(chunk)) await once(encoder!, 'drain');
-            },
-          },
+      sink.hooks,
     );
-    if (encoder) {
-      encoder.end();
-      await encoderDone;
-    }
-    const { storedSize } = await temp.finish();
+    const storedSize = await sink.finish();
 
-    const existing = store.samples.findDuplicate(
-      req.sampleChecksum,
-      req.platformKey,
-      decoded.sha256,
-    );
+    const findDuplicate = (): number | undefined =>
+      store.samples.findDuplicate(req.sampleChecksum, req.platformKey, decoded.sha256);
+    const duplicateOf = (existing: number): CommitOutcome => {
+      const changes = store.samples.bumpChanges(existing, 'intake', 'duplicate forward');
+      const result: ReceiveResult = { id: existing, duplicate: true, changes };
+      return { result, added: false, after: announce(result, req, deps) };
+    };
+    const existing = findDuplicate();
     if (existing !== undefined) {
-      await temp.abort();
-      const changes = await store.committer.commit(() =>
-        store.samples.bumpChanges(existing, 'intake', 'duplicate forward'),
-      );
-      const result = { id: existing, duplicate: true, changes };
-      await announce(result, deps);
+      await sink.abort();
+      const { result, after } = await store.committer.commit(() => duplicateOf(existing));
+      runAfterCommit(result, after);
       return result;
     }
 
@@ -135,8 +224,12 @@ export async function receiveSample(
     }
     const unpin = store.blobs.pin(decoded.sha256);
     try {
-      await store.blobs.install(temp, decoded.sha256);
-      const { id, added } = await store.committer.commit(() => {
+      await sink.install(decoded.sha256);
+      const { result, added, after } = await store.committer.commit((): CommitOutcome => {
+        // The same content from the same endpoint may have committed meanwhile (two forwards
+        // at once): this one is then a duplicate of it. The installed blob file is theirs.
+        const raced = findDuplicate();
+        if (raced !== undefined) return duplicateOf(raced);
         const added = store.blobsRepo.addRef(decoded.sha256, decoded.size, storedSize);
         const id = store.samples.insert({
           blobSha256: decoded.sha256,
@@ -146,33 +239,53 @@ export async function receiveSample(
           skewMs: req.skewMs,
           actor: 'intake',
         });
-        return { id, added };
+        const result: ReceiveResult = { id, duplicate: false, changes: 1 };
+        return { result, added, after: announce(result, req, deps) };
       });
       if (added) quota.add(storedSize);
-      const result = { id, duplicate: false, changes: 1 };
-      await announce(result, deps);
+      runAfterCommit(result, after);
       return result;
     } finally {
       unpin();
     }
   } catch (error) {
-    encoder?.destroy();
-    await temp.abort().catch(() => undefined);
+    await sink.abort().catch(() => undefined);
     throw error;
   } finally {
     reservation.release();
   }
 }
 
+/** What the commit job of an accepted forward hands back. */
+interface CommitOutcome {
+  readonly result: ReceiveResult;
+  /** A new blob row was created (its bytes now count against the quota). */
+  readonly added: boolean;
+  readonly after: AfterCommit | undefined;
+}
+
 /**
- * Run `onAccepted` for a committed sample. Its Quarantine Log row would otherwise be a commit
- * (and, with synchronous = FULL, a WAL fsync on the event loop) of its own per sample; in the
- * committer it rides along with the next batch. The sample is already durable, so a failure
- * here is logged and the forward is still acknowledged.
+ * Run `onAccepted` inside the commit job of an accepted forward, in a savepoint: its rows
+ * (the Quarantine Log line, the target registry) commit with the sample in the same batch. A
+ * failure there rolls back only its own writes; the sample still commits and is acknowledged.
  */
-async function announce(result: ReceiveResult, deps: ReceiveDeps): Promise<void> {
+function announce(
+  result: ReceiveResult,
+  req: SampleRequest,
+  deps: ReceiveDeps,
+): AfterCommit | undefined {
   try {
-    await deps.store.committer.commit(() => deps.onAccepted(result));
+    return deps.store.committer.nested(() => deps.onAccepted(result, req.attributes)) ?? undefined;
+  } catch (error) {
+    log.error('announcing an accepted sample failed', { id: result.id, error: String(error) });
+    return undefined;
+  }
+}
+
+/** Run what `onAccepted` left for after the commit; the sample is durable whatever it does. */
+function runAfterCommit(result: ReceiveResult, after: AfterCommit | undefined): void {
+  try {
+    after?.();
   } catch (error) {
     log.error('announcing an accepted sample failed', { id: result.id, error: String(error) });
   }

@@ -1,6 +1,9 @@
 /**
- * Content blobs on disk (SPEC §5): `<quarantine>/blobs/<first two hex>/<sha256>`, written
- * through `<quarantine>/tmp/`. Blobs are stored deflated and scrambled (never runnable); making
+ * Content blobs on disk (SPEC §5): `<quarantine>/blobs/<sha256>`, streamed through
+ * `<quarantine>/tmp/` or, when held whole in memory, written under their name at once. One
+ * folder rather than a fan-out: a group commit then fsyncs one directory, not one per blob (on
+ * ext4 each directory fsync waits for a journal commit of its own), and ext4 and NTFS index
+ * large folders. Folders of the earlier `blobs/<first two hex>/` layout are moved up at start. Blobs are stored deflated and scrambled (never runnable); making
  * that form is the caller's job, this module only moves bytes durably.
  */
 import { randomUUID } from 'node:crypto';
@@ -8,6 +11,7 @@ import fs from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
+import { BlobIo } from './blob-io.js';
 import { StoreError } from './store-error.js';
 
 const SHA256 = /^[0-9a-f]{64}$/;
@@ -20,15 +24,6 @@ export function assertSha256(sha256: string): void {
 
 function isMissing(error: unknown): boolean {
   return (error as NodeJS.ErrnoException | null)?.code === 'ENOENT';
-}
-
-async function syncDir(dir: string): Promise<void> {
-  const handle = await fs.promises.open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
 
 /** Bytes a temp blob gathers before writing them out in one go. */
@@ -168,20 +163,21 @@ export class BlobStore {
   private readonly locks = new Map<string, Promise<unknown>>();
   /** Blobs an intake is about to commit; `remove` leaves them alone. */
   private readonly pins = new Map<string, number>();
-  /** Fan-out directories known to exist: one thread-pool round trip fewer per install. */
-  private readonly madeDirs = new Set<string>();
+  /** Threads for whole-blob writes and directory fsyncs. */
+  private readonly io = new BlobIo();
 
   constructor(readonly quarantineDir: string) {
     this.blobsDir = path.join(quarantineDir, 'blobs');
     this.tmpDir = path.join(quarantineDir, 'tmp');
     fs.mkdirSync(this.blobsDir, { recursive: true });
     fs.mkdirSync(this.tmpDir, { recursive: true });
+    this.flattenFanOut();
   }
 
   /** Where the blob with this hash lives. */
   pathFor(sha256: string): string {
     assertSha256(sha256);
-    return path.join(this.blobsDir, sha256.slice(0, 2), sha256);
+    return path.join(this.blobsDir, sha256);
   }
 
   /** Start writing a new blob in the temp folder. */
@@ -199,22 +195,39 @@ export class BlobStore {
     const target = this.pathFor(sha256);
     if (!temp.finished) throw new StoreError('invalid-blob', 'install before finish');
     return this.withLock(sha256, async () => {
-      const dir = path.dirname(target);
-      if (!this.madeDirs.has(dir)) {
-        if ((await fs.promises.mkdir(dir, { recursive: true })) !== undefined) {
-          this.dirty.add(this.blobsDir);
-        }
-        this.madeDirs.add(dir);
-      }
       const existed = await this.exists(sha256);
       if (existed) await fs.promises.unlink(temp.path);
       else await this.renameInto(temp.path, target);
       // Marked only now that the entry is there: a group commit taking the dirty set between
       // marking and renaming would fsync the directory too early and never again. Marked
       // either way: an existing entry may itself still await its directory fsync.
-      this.dirty.add(dir);
+      this.dirty.add(this.blobsDir);
       temp.markInstalled();
       return { existed };
+    });
+  }
+
+  /**
+   * Store content held whole in memory (small samples) under its hash, in one request to an
+   * I/O thread: the blob file is created under its final name, written and fsynced — or left
+   * alone when that content is already stored. No temp file is needed because the name is
+   * known before the first byte is written: a crash mid-write leaves a file that no row refers
+   * to, which start-up recovery removes, and writes of one hash are serialised with each other
+   * and with `remove`. The directory becomes durable at the next `syncDirs`; the file's own
+   * fsync has usually made its entry durable already (one journal commit instead of two).
+   */
+  async storeWhole(
+    chunks: readonly Uint8Array[],
+    sha256: string,
+  ): Promise<{ existed: boolean; storedSize: number }> {
+    const target = this.pathFor(sha256);
+    const storedSize = chunks.reduce((n, c) => n + c.length, 0);
+    return this.withLock(sha256, async () => {
+      const { existed, madeDir } = await this.io.write(target, this.blobsDir, chunks);
+      if (madeDir) this.dirty.add(this.quarantineDir);
+      // As in `install`: marked once the entry is there, and marked either way.
+      this.dirty.add(this.blobsDir);
+      return { existed, storedSize };
     });
   }
 
@@ -240,16 +253,21 @@ export class BlobStore {
     this.dirty = new Set();
     // Windows cannot open a directory for fsync; NTFS journals the rename itself.
     if (process.platform === 'win32') return;
-    // A batch touches about one fan-out directory per new blob. One at a time, each fsync waits
-    // for its own journal commit; issued together they share commits and the thread pool.
-    const results = await Promise.allSettled(dirs.map((dir) => syncDir(dir)));
-    const failed = results.findIndex((r) => r.status === 'rejected');
+    // A batch touches about one fan-out directory per new blob; one I/O thread fsyncs them
+    // all in a single request.
+    const failures = await this.io.syncDirs(dirs);
+    const failed = failures.findIndex((f) => f !== null);
     if (failed >= 0) {
       dirs.forEach((dir, i) => {
-        if (results[i]!.status === 'rejected') this.dirty.add(dir);
+        if (failures[i] !== null) this.dirty.add(dir);
       });
-      throw (results[failed] as PromiseRejectedResult).reason;
+      throw failures[failed]!;
     }
+  }
+
+  /** Stop the I/O threads (once nothing writes any more). */
+  async close(): Promise<void> {
+    await this.io.close();
   }
 
   /** The stored (deflated, scrambled) bytes of a blob. */
@@ -300,14 +318,47 @@ export class BlobStore {
 
   /** Hashes of all blob files on disk, sorted. */
   listBlobFiles(): string[] {
-    const out: string[] = [];
+    return fs
+      .readdirSync(this.blobsDir)
+      .filter((name) => SHA256.test(name))
+      .sort();
+  }
+
+  /**
+   * Move blobs of the earlier `blobs/<first two hex>/<sha256>` layout into `blobs/` and remove
+   * the emptied folders. Each move is a rename, so a crash part way leaves every blob in one
+   * place or the other and the next start finishes the job.
+   */
+  private flattenFanOut(): void {
+    let moved = false;
     for (const dir of fs.readdirSync(this.blobsDir)) {
       if (!FAN_OUT.test(dir)) continue;
-      for (const name of fs.readdirSync(path.join(this.blobsDir, dir))) {
-        if (SHA256.test(name) && name.startsWith(dir)) out.push(name);
+      const folder = path.join(this.blobsDir, dir);
+      if (!fs.statSync(folder).isDirectory()) continue;
+      for (const name of fs.readdirSync(folder)) {
+        if (!SHA256.test(name) || !name.startsWith(dir)) continue;
+        const target = path.join(this.blobsDir, name);
+        // The same content already moved up (a crash between rename and unlink cannot leave
+        // two, but a copy by hand can): the one in place wins.
+        if (fs.existsSync(target)) fs.unlinkSync(path.join(folder, name));
+        else fs.renameSync(path.join(folder, name), target);
+        moved = true;
+      }
+      try {
+        fs.rmdirSync(folder);
+      } catch (error) {
+        // Something other than blobs was put there by hand: leave it to the administrator.
+        if ((error as NodeJS.ErrnoException).code !== 'ENOTEMPTY') throw error;
       }
     }
-    return out.sort();
+    if (moved && process.platform !== 'win32') {
+      const fd = fs.openSync(this.blobsDir, 'r');
+      try {
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+    }
   }
 
   /** Paths of all files in the temp folder. */
@@ -333,10 +384,9 @@ export class BlobStore {
       await fs.promises.rename(from, target);
     } catch (error) {
       if (!isMissing(error) || !(await this.existsAt(from))) throw error;
-      // The fan-out directory was removed behind our back: make it again.
-      this.madeDirs.delete(path.dirname(target));
-      await fs.promises.mkdir(path.dirname(target), { recursive: true });
-      this.dirty.add(this.blobsDir);
+      // The blobs folder was removed behind our back: make it again.
+      await fs.promises.mkdir(this.blobsDir, { recursive: true });
+      this.dirty.add(this.quarantineDir);
       await fs.promises.rename(from, target);
     }
   }

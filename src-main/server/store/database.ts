@@ -33,6 +33,9 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
     // better-sqlite3 defaults to NORMAL, which in WAL mode may lose the last acknowledged
     // commits on power loss; intake answers 201 only after a commit, so it must be FULL.
     db.pragma('synchronous = FULL');
+    // Savepoint journals (every group-commit job is a savepoint) and sorts stay in memory
+    // instead of temp files.
+    db.pragma('temp_store = MEMORY');
     migrate(db);
     return db;
   } catch (error) {

@@ -46,6 +46,7 @@ export class GroupCommitter {
   private closed = false;
   private counters = { batches: 0, jobs: 0, failedJobs: 0, largestBatch: 0 };
   private readonly runBatch: (jobs: Job[]) => void;
+  private readonly runJob: (work: () => unknown) => unknown;
 
   constructor(
     db: Database.Database,
@@ -54,6 +55,7 @@ export class GroupCommitter {
     // A nested better-sqlite3 transaction is a savepoint: a throwing job rolls back only its
     // own writes and the rest of the batch still commits.
     const runJob = db.transaction((work: () => unknown) => work());
+    this.runJob = runJob;
     this.runBatch = db.transaction((jobs: Job[]) => {
       for (const job of jobs) {
         try {
@@ -76,6 +78,14 @@ export class GroupCommitter {
       this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
       this.flushing ??= this.flushLoop();
     });
+  }
+
+  /**
+   * Run `work` inside the job that is running now, in a savepoint of its own: when it throws,
+   * only its writes are rolled back and the error is passed on for the job to handle.
+   */
+  nested<T>(work: () => T): T {
+    return this.runJob(work) as T;
   }
 
   /** Batches and jobs so far. */

@@ -120,7 +120,8 @@ export function openStore(options: StoreOptions): Store {
         return freed;
       },
       close() {
-        void committer.close();
+        // The I/O threads stop once queued commits (and their directory fsyncs) have settled.
+        void committer.close().finally(() => blobs.close());
         db.close();
       },
     };

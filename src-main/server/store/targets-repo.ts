@@ -132,6 +132,38 @@ function toDeliverySample(r: RawDeliverySample): DeliverySample {
   };
 }
 
+/**
+ * How stale `last_seen` may get before a sighting that changes nothing else writes it: an
+ * endpoint forwarding a burst of samples would otherwise rewrite its row for every one.
+ */
+const LAST_SEEN_RESOLUTION_MS = 10_000;
+
+/** True when a sighting would change nothing worth a write on the stored target. */
+function unchanged(
+  row: RawTarget,
+  p: {
+    host: string;
+    addresses: string;
+    guid: string | null;
+    managed: number;
+    platform_key: string;
+    defcast_port: number | null;
+    distributor: string | null;
+    seen: number;
+  },
+): boolean {
+  return (
+    row.platform_key === p.platform_key &&
+    row.host === p.host &&
+    row.addresses === p.addresses &&
+    row.guid === p.guid &&
+    row.managed === p.managed &&
+    row.defcast_port === p.defcast_port &&
+    row.distributor === p.distributor &&
+    (row.last_seen ?? 0) >= p.seen - LAST_SEEN_RESOLUTION_MS
+  );
+}
+
 /** The `targets` table and Defcast's reads over `samples`. */
 export class TargetsRepo {
   private readonly byKeyStmt: Database.Statement<[string], RawTarget>;
@@ -229,6 +261,7 @@ export class TargetsRepo {
       const existing =
         this.byKeyStmt.get(s.platformKey) ??
         (s.guid !== null ? this.byGuidStmt.get(s.guid) : undefined);
+      if (existing && unchanged(existing, params)) return toRow(existing);
       if (existing) this.sightStmt.run({ ...params, id: existing.id });
       else this.insertStmt.run(params);
       const row = this.byKeyStmt.get(s.platformKey);
