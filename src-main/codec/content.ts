@@ -90,6 +90,11 @@ export interface DecodeHooks {
   onDecoded?(chunk: Buffer): void | Promise<void>;
   /** The body after base64 decoding, before unscrambling and inflating. */
   onUnencoded?(chunk: Buffer): void | Promise<void>;
+  /**
+   * The input's chunks belong to the decoder, which may unscramble them in place instead of
+   * copying (only without `onUnencoded` and base64, whose chunks are someone else's).
+   */
+  readonly ownsInput?: boolean;
 }
 
 /** Facts about a decoded and verified sample. */
@@ -302,6 +307,7 @@ export async function decodeSample(
   const sink = new DecodedSink(spec, hooks.onDecoded?.bind(hooks));
   const base64 = spec.encoding === 'base64' ? new StrictBase64Decoder() : null;
   const onUnencoded = hooks.onUnencoded?.bind(hooks);
+  const inPlace = hooks.ownsInput === true && onUnencoded === undefined && base64 === null;
   if (isSmallDeflate(spec)) {
     try {
       return await decodeSmallDeflate(body, sink, spec, base64, onUnencoded);
@@ -324,9 +330,13 @@ export async function decodeSample(
         yield unencoded;
         continue;
       }
-      // Work on a copy: the chunk belongs to the caller or was just handed to onUnencoded.
-      const plain = Buffer.allocUnsafe(unencoded.length);
-      unencoded.copy(plain);
+      // Work on a copy unless the chunk is ours: otherwise it belongs to the caller or was just
+      // handed to onUnencoded.
+      let plain = unencoded;
+      if (!inPlace) {
+        plain = Buffer.allocUnsafe(unencoded.length);
+        unencoded.copy(plain);
+      }
       xorVampishInPlace(plain, xorOffset);
       xorOffset += plain.length;
       yield plain;

@@ -1,5 +1,6 @@
 /** What the parts of a running Quarantine Server share. */
 import type { EventName, EventOf } from '../../src-shared/api/contract.js';
+import type { DecodePool } from '../codec/decode-pool.js';
 import { createLogger } from '../log/logger.js';
 import type { QuarantineAgent } from './agent/quarantine-agent.js';
 import type { ConfigService } from './config-service.js';
@@ -93,6 +94,8 @@ export interface ServerContext {
   readonly agent: QuarantineAgent;
   /** Raises and clears alerts (SPEC §8); `alerts.list` reads its history. */
   readonly alerts: AlertEngine;
+  /** Threads that receive large sample bodies off the event loop. */
+  readonly decodePool: DecodePool;
   readonly startedAt: number;
   readonly version: string;
   /** Printable addresses of the listeners, by name. */

@@ -23,6 +23,7 @@ import { createLoginGuard } from './control/auth.js';
 import { sampleHandlers } from './control/sample-handlers.js';
 import { toSampleSummary } from './control/sample-views.js';
 import { lockDataDir } from './data-dir-lock.js';
+import { DecodePool } from '../codec/decode-pool.js';
 import { createIntakeServer } from './intake/intake-server.js';
 import { QuotaGauge } from './quota-gauge.js';
 import { QuotaMonitor } from './quota-monitor.js';
@@ -190,6 +191,8 @@ export async function startQuarantineServer(options: ServerOptions): Promise<Run
     });
     // The Quarantine Agent: submissions, status queries and definitions downloads (SPEC §4.3).
     const agent = createServerAgent({ store, config, qlog, events, definitions, scanner });
+    const decodePool = new DecodePool();
+    closers.push(() => decodePool.close());
     const context: ServerContext = {
       store,
       config,
@@ -201,6 +204,7 @@ export async function startQuarantineServer(options: ServerOptions): Promise<Run
       defcast,
       agent,
       alerts,
+      decodePool,
       startedAt: Date.now(),
       version: options.version ?? '0.0.0',
       listeners,
@@ -280,6 +284,7 @@ export async function startQuarantineServer(options: ServerOptions): Promise<Run
         : {}),
       store,
       quota,
+      decodePool,
       limits: () => {
         const g = config.get().general;
         return {

@@ -5,11 +5,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { deflateRawSync } from 'node:zlib';
 import net from 'node:net';
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { formatHttpDate } from '../../src-shared/codec/dates.js';
 import { xorVampish } from '../../src-shared/codec/transforms.js';
+import { decodeBlob } from '../../src-main/codec/content.js';
 import { rawRequest } from '../helpers/http.js';
 import { forwardRequest } from '../helpers/samples.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -35,6 +36,39 @@ async function send(bytes?: Buffer, overrides: Record<string, string | undefined
 
 function countSamples(): number {
   return server.context.store.samples.list({ limit: 1 }).total;
+}
+
+/** Forward `garbage` as a deflated, scrambled body with a matching content checksum. */
+async function postUndecodable(garbage: Buffer) {
+  const scrambled = Buffer.from(xorVampish(garbage, 0));
+  return post(
+    {
+      ...forwardRequest().headers,
+      'X-Content-Checksum': md5(scrambled),
+      'Content-Length': String(scrambled.length),
+    },
+    scrambled,
+  );
+}
+
+/** Send the headers and the first `sent` bytes of a forward, then drop the connection. */
+async function cutForward(bytes: Buffer, sent: number): Promise<void> {
+  const { headers, body } = forwardRequest(bytes);
+  await new Promise<void>((resolve) => {
+    const socket = net.connect(server.intakePort, '127.0.0.1', () => {
+      const head = [
+        `POST /samples HTTP/1.1`,
+        `Host: 127.0.0.1`,
+        ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+        '',
+        '',
+      ].join('\r\n');
+      socket.write(head);
+      socket.write(body.subarray(0, sent), () => setTimeout(() => socket.destroy(), 50));
+    });
+    socket.on('close', () => resolve());
+    socket.on('error', () => resolve());
+  });
 }
 
 describe('§4.2 required attributes', () => {
@@ -165,15 +199,7 @@ describe('§4.1 content verification', () => {
   });
 
   it('garbage that does not inflate → 400 unpackage', async () => {
-    const garbage = Buffer.from(xorVampish(Buffer.from([0xff, 0xff, 0xff, 0xff, 0x13, 0x37]), 0));
-    const res = await post(
-      {
-        ...forwardRequest().headers,
-        'X-Content-Checksum': md5(garbage),
-        'Content-Length': String(garbage.length),
-      },
-      garbage,
-    );
+    const res = await postUndecodable(Buffer.from([0xff, 0xff, 0xff, 0xff, 0x13, 0x37]));
     expect(res.status).toBe(400);
     expect(res.xError?.split(' ')[0]).toBe('unpackage');
   });
@@ -281,22 +307,7 @@ describe('§4.2 acceptance', () => {
 
   it('a connection cut before Content-Length stores nothing and the server keeps serving', async () => {
     const before = countSamples();
-    const { headers, body } = forwardRequest(randomBytes(64 * 1024));
-    await new Promise<void>((resolve) => {
-      const socket = net.connect(server.intakePort, '127.0.0.1', () => {
-        const head = [
-          `POST /samples HTTP/1.1`,
-          `Host: 127.0.0.1`,
-          ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
-          '',
-          '',
-        ].join('\r\n');
-        socket.write(head);
-        socket.write(body.subarray(0, 1000), () => setTimeout(() => socket.destroy(), 50));
-      });
-      socket.on('close', () => resolve());
-      socket.on('error', () => resolve());
-    });
+    await cutForward(randomBytes(64 * 1024), 1000);
     const health = await rawRequest({ port: server.intakePort, method: 'GET', path: '/health' });
     expect(health.status).toBe(200);
     expect(countSamples()).toBe(before);
@@ -304,6 +315,81 @@ describe('§4.2 acceptance', () => {
     // The aborted temp blob is removed once the server has seen the connection close.
     await waitFor(() => readdirSync(tmp).length === 0, 'the temp folder to be emptied');
     expect(readdirSync(tmp)).toEqual([]);
+  });
+});
+
+describe('§4.1 content verification of large bodies (received on a decode thread)', () => {
+  /** Larger than what intake keeps in memory, so the body goes through a decode thread. */
+  const LARGE = 300 * 1024;
+  const tmp = (): string => path.join(server.context.store.blobs.quarantineDir, 'tmp');
+
+  async function expectNothingLeft(before: number): Promise<void> {
+    expect(countSamples()).toBe(before);
+    await waitFor(() => readdirSync(tmp()).length === 0, 'the temp folder to be emptied');
+  }
+
+  it('a large sample is stored as received and decodes to what was sent', async () => {
+    const bytes = randomBytes(LARGE);
+    const received = server.context.decodePool.stats.received;
+    const res = await send(bytes, { 'X-Platform-Host': 'large.example.test' });
+    expect(res.status).toBe(201);
+    expect(server.context.decodePool.stats.received).toBe(received + 1);
+    const row = server.context.store.samples.get(Number(res.headers['x-sample-id']))!;
+    expect(row.blobSha256).toBe(createHash('sha256').update(bytes).digest('hex'));
+    const stored = readFileSync(server.context.store.blobs.pathFor(row.blobSha256));
+    expect(md5(decodeBlob(stored))).toBe(md5(bytes));
+    expect(readdirSync(tmp())).toEqual([]);
+  });
+
+  it.each([
+    ['content checksum wrong', 'content', { 'X-Content-Checksum': '0'.repeat(32) }],
+    ['sample checksum wrong', 'sample', { 'X-Sample-Checksum': 'F'.repeat(32) }],
+    ['decoded content longer than X-Sample-Size', 'overrun', { 'X-Sample-Size': `${LARGE - 1}` }],
+    ['decoded content shorter than X-Sample-Size', 'underrun', { 'X-Sample-Size': `${LARGE + 1}` }],
+  ])('%s → 400 %s, nothing stored, no temp file', async (_label, code, overrides) => {
+    const before = countSamples();
+    const refused = server.context.decodePool.stats.refused;
+    const res = await send(randomBytes(LARGE), overrides);
+    // Refused on a decode thread, not on the event loop.
+    expect(server.context.decodePool.stats.refused).toBe(refused + 1);
+    expect(res.status).toBe(400);
+    expect(res.xError?.split(' ')[0]).toBe(code);
+    await expectNothingLeft(before);
+  });
+
+  it('a large body that does not inflate → 400 unpackage, nothing stored', async () => {
+    const before = countSamples();
+    // A stored block whose length check (NLEN) fails: undecodable from the first bytes on.
+    const res = await postUndecodable(
+      Buffer.concat([Buffer.from([0x00, 0x10, 0x00, 0x10, 0x00]), randomBytes(LARGE)]),
+    );
+    expect(res.status).toBe(400);
+    expect(res.xError?.split(' ')[0]).toBe('unpackage');
+    await expectNothingLeft(before);
+  });
+
+  it('a large connection cut part way stores nothing and leaves no temp file', async () => {
+    const before = countSamples();
+    await cutForward(randomBytes(LARGE), 100 * 1024);
+    const health = await rawRequest({ port: server.intakePort, method: 'GET', path: '/health' });
+    expect(health.status).toBe(200);
+    await expectNothingLeft(before);
+  });
+});
+
+describe('§4.2 duplicates forwarded at the same moment', () => {
+  it.each([
+    ['small', 4096],
+    ['large', 300 * 1024],
+  ])('two identical %s forwards at once make one sample and one duplicate', async (_l, size) => {
+    const { headers, body } = forwardRequest(randomBytes(size), {
+      'X-Platform-Host': `twins-${size}.example.test`,
+    });
+    const answers = await Promise.all([post(headers, body), post(headers, body)]);
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 201]);
+    expect(answers[0].headers['x-sample-id']).toBe(answers[1].headers['x-sample-id']);
+    const id = Number(answers[0].headers['x-sample-id']);
+    expect(server.context.store.samples.get(id)?.changes).toBe(2);
   });
 });
 

@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import type { Readable } from 'node:stream';
 import { formatHttpDate } from '../../../src-shared/codec/dates.js';
 import { createBlobEncoder, decodeSample } from '../../codec/content.js';
-import type { SampleRequest } from '../../server/intake/sample-headers.js';
+import { decodeSpecFor, type SampleRequest } from '../../server/intake/sample-headers.js';
 import type { AnalysisRow, Customer, SampleHints, SubmissionRow } from '../model.js';
 import type { GatewayStore } from '../store/gateway-store.js';
 
@@ -74,16 +74,7 @@ export async function receiveSubmission(
   try {
     const decoded = await decodeSample(
       body.iterator({ destroyOnReturn: false }),
-      {
-        compression: req.plan.compression,
-        scrambling: req.plan.scrambling,
-        encoding: req.plan.encoding,
-        ...(req.contentChecksum ? { contentChecksum: req.contentChecksum } : {}),
-        sampleChecksum: req.sampleChecksum,
-        sampleSize: req.sampleSize,
-        maxSampleSize: ctx.maxSampleSize,
-        ...(req.contentLength !== undefined ? { contentLength: req.contentLength } : {}),
-      },
+      decodeSpecFor(req, ctx.maxSampleSize),
       storeAsReceived
         ? { onUnencoded: (chunk) => temp.write(chunk) }
         : {

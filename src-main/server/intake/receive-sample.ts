@@ -5,17 +5,20 @@
  */
 import type { Readable } from 'node:stream';
 import { once } from 'node:events';
+import fs from 'node:fs';
 import { WireError } from '../../../src-shared/catalog/errors.js';
 import {
   createBlobEncoder,
   decodeSample,
   encodeBlob,
   type DecodeHooks,
+  type DecodeResult,
 } from '../../codec/content.js';
+import type { DecodePool } from '../../codec/decode-pool.js';
 import { createLogger } from '../../log/logger.js';
-import type { Store } from '../store/index.js';
+import type { Store, TempBlob } from '../store/index.js';
 import type { QuotaGauge } from '../quota-gauge.js';
-import type { SampleRequest } from './sample-headers.js';
+import { decodeSpecFor, type SampleRequest } from './sample-headers.js';
 
 const log = createLogger('intake');
 
@@ -40,6 +43,8 @@ export interface ReceiveDeps {
   readonly store: Store;
   readonly quota: QuotaGauge;
   readonly limits: () => ReceiveLimits;
+  /** Threads that decode large bodies off the event loop (without it: on the event loop). */
+  readonly decodePool?: DecodePool;
   /**
    * Called in the commit job of an accepted forward (with the attributes it came with), right
    * after its row is written: database
@@ -127,6 +132,18 @@ function memorySink(store: Store, storeAsReceived: boolean): BlobSink {
   };
 }
 
+/** A temp file a decode thread has written and fsynced. */
+function adoptedSink(store: Store, temp: TempBlob, storedSize: number): BlobSink {
+  return {
+    hooks: {},
+    finish: () => Promise.resolve(storedSize),
+    install: async (sha256) => {
+      await store.blobs.install(temp, sha256);
+    },
+    abort: () => temp.abort(),
+  };
+}
+
 /** Stream a body's at-rest bytes into a temp file as they are decoded. */
 async function streamedSink(store: Store, storeAsReceived: boolean): Promise<BlobSink> {
   const temp = await store.blobs.createTemp();
@@ -178,26 +195,37 @@ export async function receiveSample(
   // The wire form deflate + xor-vampish is exactly the at-rest form: keep it as received.
   const storeAsReceived =
     req.plan.compression === 'deflate' && req.plan.scrambling === 'xor-vampish';
-  const sink = isSmall(req, storeAsReceived)
-    ? memorySink(store, storeAsReceived)
-    : await streamedSink(store, storeAsReceived);
+  const small = isSmall(req, storeAsReceived);
+  // A large body whose wire form is its at-rest form is received on a decode thread.
+  const pool =
+    !small && storeAsReceived && req.plan.encoding === null && deps.decodePool?.available
+      ? deps.decodePool
+      : undefined;
+  let sink: BlobSink | undefined;
   const reservation = quota.reserve(req.sampleSize);
   try {
+    const spec = decodeSpecFor(req, limits.maxSampleSize);
     // Stopping early (a refused body) must not destroy the socket: the answer still has to go out.
-    const decoded = await decodeSample(
-      body.iterator({ destroyOnReturn: false }),
-      {
-        compression: req.plan.compression,
-        scrambling: req.plan.scrambling,
-        encoding: req.plan.encoding,
-        ...(req.contentChecksum ? { contentChecksum: req.contentChecksum } : {}),
-        sampleChecksum: req.sampleChecksum,
-        sampleSize: req.sampleSize,
-        maxSampleSize: limits.maxSampleSize,
-        ...(req.contentLength !== undefined ? { contentLength: req.contentLength } : {}),
-      },
-      sink.hooks,
-    );
+    const input = body.iterator({ destroyOnReturn: false });
+    let decoded: DecodeResult;
+    if (pool) {
+      const tempPath = store.blobs.tempPath();
+      // The thread removes the temp file of a refused body; after a thread failure it may not
+      // have been able to (recovery at start would, but there is no need to wait for that).
+      const received = await deps
+        .decodePool!.receive(input, spec, tempPath)
+        .catch(async (error: unknown) => {
+          await fs.promises.rm(tempPath, { force: true }).catch(() => undefined);
+          throw error;
+        });
+      decoded = received.result;
+      sink = adoptedSink(store, store.blobs.adoptTemp(tempPath), received.storedSize);
+    } else {
+      sink = small
+        ? memorySink(store, storeAsReceived)
+        : await streamedSink(store, storeAsReceived);
+      decoded = await decodeSample(input, spec, sink.hooks);
+    }
     const storedSize = await sink.finish();
 
     const findDuplicate = (): number | undefined =>
@@ -249,7 +277,7 @@ export async function receiveSample(
       unpin();
     }
   } catch (error) {
-    await sink.abort().catch(() => undefined);
+    await sink?.abort().catch(() => undefined);
     throw error;
   } finally {
     reservation.release();

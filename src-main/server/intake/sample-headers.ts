@@ -3,6 +3,7 @@
  * required attributes, every attribute checked against the catalog, RFC 2047 decoded, dates
  * corrected for the sender's clock skew. Refusals are WireErrors with the guide's codes.
  */
+import type { DecodeSpec } from '../../codec/content.js';
 import type { IncomingHttpHeaders } from 'node:http';
 import {
   canonicalAttributeName,
@@ -48,6 +49,20 @@ export interface SampleRequest {
   readonly platformKey: string;
   readonly correlator: string | undefined;
   readonly skewMs: number;
+}
+
+/** What decoding the body of `req` must check, with the receiver's size limit. */
+export function decodeSpecFor(req: SampleRequest, maxSampleSize: number): DecodeSpec {
+  return {
+    compression: req.plan.compression,
+    scrambling: req.plan.scrambling,
+    encoding: req.plan.encoding,
+    ...(req.contentChecksum ? { contentChecksum: req.contentChecksum } : {}),
+    sampleChecksum: req.sampleChecksum,
+    sampleSize: req.sampleSize,
+    maxSampleSize,
+    ...(req.contentLength !== undefined ? { contentLength: req.contentLength } : {}),
+  };
 }
 
 /**

@@ -64,12 +64,14 @@ export class TempBlob {
   private writing: Promise<void> = Promise.resolve();
   private failure: { error: unknown } | undefined;
 
-  /** @internal Use `BlobStore.createTemp`. */
+  /** @internal Use `BlobStore.createTemp` or `BlobStore.adoptTemp`. */
   constructor(
     readonly path: string,
-    handle: FileHandle,
+    handle: FileHandle | undefined,
   ) {
     this.handle = handle;
+    // Written and fsynced by someone else: ready to install.
+    if (handle === undefined) this.state = 'finished';
   }
 
   /** True once `finish` has made the bytes durable. */
@@ -182,9 +184,25 @@ export class BlobStore {
 
   /** Start writing a new blob in the temp folder. */
   async createTemp(): Promise<TempBlob> {
-    const file = path.join(this.tmpDir, `${randomUUID()}.tmp`);
+    const file = this.tempPath();
     const handle = await fs.promises.open(file, 'wx', 0o600);
     return new TempBlob(file, handle);
+  }
+
+  /** A fresh path in the temp folder, for a blob written elsewhere (a decode thread). */
+  tempPath(): string {
+    return path.join(this.tmpDir, `${randomUUID()}.tmp`);
+  }
+
+  /**
+   * Take over a temp file at `file` (from `tempPath`) that has been written, fsynced and closed
+   * elsewhere, as a finished temp blob to `install` or `abort`.
+   */
+  adoptTemp(file: string): TempBlob {
+    if (path.dirname(file) !== this.tmpDir) {
+      throw new StoreError('invalid-blob', `not in the temp folder: ${file}`);
+    }
+    return new TempBlob(file, undefined);
   }
 
   /**
