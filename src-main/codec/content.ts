@@ -95,6 +95,12 @@ export interface DecodeHooks {
    * copying (only without `onUnencoded` and base64, whose chunks are someone else's).
    */
   readonly ownsInput?: boolean;
+  /**
+   * Deflated bodies with a declared length up to `maxBody`, of samples up to `maxSample`, are
+   * read whole and inflated in one call: far cheaper than streaming zlib, at the price of
+   * holding body and sample in memory (default: 64 KiB bodies of samples up to 256 KiB).
+   */
+  readonly whole?: { readonly maxBody: number; readonly maxSample: number };
 }
 
 /** Facts about a decoded and verified sample. */
@@ -233,12 +239,15 @@ const SMALL_BODY = 64 * 1024;
 /** Largest declared sample it inflates on the calling thread (well under a millisecond). */
 const SMALL_SAMPLE = 256 * 1024;
 
-function isSmallDeflate(spec: DecodeSpec): boolean {
+function isSmallDeflate(
+  spec: DecodeSpec,
+  whole = { maxBody: SMALL_BODY, maxSample: SMALL_SAMPLE },
+): boolean {
   return (
     spec.compression === 'deflate' &&
     spec.contentLength !== undefined &&
-    spec.contentLength <= SMALL_BODY &&
-    spec.sampleSize <= SMALL_SAMPLE
+    spec.contentLength <= whole.maxBody &&
+    spec.sampleSize <= whole.maxSample
   );
 }
 
@@ -308,7 +317,7 @@ export async function decodeSample(
   const base64 = spec.encoding === 'base64' ? new StrictBase64Decoder() : null;
   const onUnencoded = hooks.onUnencoded?.bind(hooks);
   const inPlace = hooks.ownsInput === true && onUnencoded === undefined && base64 === null;
-  if (isSmallDeflate(spec)) {
+  if (isSmallDeflate(spec, hooks.whole)) {
     try {
       return await decodeSmallDeflate(body, sink, spec, base64, onUnencoded);
     } catch (error) {

@@ -79,6 +79,33 @@ interface Body {
   failure?: Error;
 }
 
+/**
+ * Memory for bodies read whole (body and decoded sample held at once): inflating in one call
+ * costs less than half of what streaming zlib does, so it is used while this budget lasts.
+ */
+const WHOLE_BUDGET = 96 * 1024 * 1024;
+/** Largest body (and sample) read whole. */
+const WHOLE_MAX = 8 * 1024 * 1024;
+let wholeInUse = 0;
+
+/** The `whole` limits for a body: its own size while the budget lasts, else none (stream). */
+function wholeFor(spec: DecodeSpec): { whole?: { maxBody: number; maxSample: number } } {
+  const need = (spec.contentLength ?? Infinity) + spec.sampleSize;
+  if (spec.contentLength === undefined || spec.contentLength > WHOLE_MAX) return {};
+  if (spec.sampleSize > WHOLE_MAX || wholeInUse + need > WHOLE_BUDGET) return {};
+  wholeInUse += need;
+  bodyCharge.set(spec, need);
+  return { whole: { maxBody: WHOLE_MAX, maxSample: WHOLE_MAX } };
+}
+
+/** What each body read whole holds of the budget, until it is done. */
+const bodyCharge = new WeakMap<DecodeSpec, number>();
+
+function releaseWhole(spec: DecodeSpec): void {
+  wholeInUse -= bodyCharge.get(spec) ?? 0;
+  bodyCharge.delete(spec);
+}
+
 function fsync(fd: number): Promise<void> {
   return new Promise((resolve, reject) => fs.fsync(fd, (e) => (e ? reject(e) : resolve())));
 }
@@ -101,7 +128,7 @@ async function decodeBody(id: number, spec: DecodeSpec, tempPath: string): Promi
   try {
     // The chunks are this thread's (moved here): unscrambling may happen in place, after the
     // bytes as received have gone to the file.
-    const result = await decodeSample(arrivals, spec, { ownsInput: true });
+    const result = await decodeSample(arrivals, spec, { ownsInput: true, ...wholeFor(spec) });
     if (body.failure) throw body.failure;
     await fsync(fd);
     reply = { op: 'done', id, result, storedSize: body.written };
@@ -117,6 +144,7 @@ async function decodeBody(id: number, spec: DecodeSpec, tempPath: string): Promi
           }
         : { op: 'failed', id, message: String(body.failure ?? error) };
   } finally {
+    releaseWhole(spec);
     bodies.delete(id);
     await close(fd);
   }

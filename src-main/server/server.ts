@@ -24,6 +24,7 @@ import { sampleHandlers } from './control/sample-handlers.js';
 import { toSampleSummary } from './control/sample-views.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { DecodePool } from '../codec/decode-pool.js';
+import { IntakeActivity } from './intake/intake-activity.js';
 import { createIntakeServer } from './intake/intake-server.js';
 import { QuotaGauge } from './quota-gauge.js';
 import { QuotaMonitor } from './quota-monitor.js';
@@ -152,6 +153,8 @@ export async function startQuarantineServer(options: ServerOptions): Promise<Run
       db: store.db,
       ...(options.starterPackage !== undefined ? { starterPackage: options.starterPackage } : {}),
     });
+    // Scanning new samples gives way to intake while endpoints are forwarding.
+    const intakeActivity = new IntakeActivity();
     const scanner = new ScanService({
       store,
       config,
@@ -160,6 +163,7 @@ export async function startQuarantineServer(options: ServerOptions): Promise<Run
       definitions,
       engine: createConfiguredEngine(config.get(), dataDir, options.clamd),
       autoScan: options.autoScan ?? true,
+      intakeActivity,
     });
     let engineSetting = engineKey(config.get());
     config.onChange((current) => {
@@ -285,6 +289,7 @@ export async function startQuarantineServer(options: ServerOptions): Promise<Run
       store,
       quota,
       decodePool,
+      activity: intakeActivity,
       limits: () => {
         const g = config.get().general;
         return {

@@ -3,6 +3,7 @@
  * paused (never dropping a job) while the engine cannot scan. Also the scanner's conditions.
  */
 import { describe, expect, it } from 'vitest';
+import { IntakeActivity, QUIET_AFTER_MS } from '../../src-main/server/intake/intake-activity.js';
 import { ScannerConditions } from '../../src-main/server/scanner/scan-conditions.js';
 import {
   ScanQueue,
@@ -11,7 +12,15 @@ import {
 } from '../../src-main/server/scanner/scan-queue.js';
 
 /** A queue whose jobs finish when the test says so. */
-function harness(options: { workers?: number; limit?: number; backlog?: number[] } = {}) {
+function harness(
+  options: {
+    workers?: number;
+    limit?: number;
+    backlog?: number[];
+    yieldTo?: { busy(): boolean };
+    now?: () => number;
+  } = {},
+) {
   const started: [number, ScanJobKind][] = [];
   const finishers = new Map<number, (result: ScanJobResult) => void>();
   const backlog = [...(options.backlog ?? [])];
@@ -23,6 +32,8 @@ function harness(options: { workers?: number; limit?: number; backlog?: number[]
       return new Promise((resolve) => finishers.set(id, resolve));
     },
     refill: (room) => backlog.splice(0, room).map((id) => ({ id, kind: 'new' as const })),
+    ...(options.yieldTo ? { yieldTo: options.yieldTo, maxYieldMs: 1000 } : {}),
+    ...(options.now ? { now: options.now } : {}),
   });
   const finish = (id: number, result: ScanJobResult = { kind: 'scanned', detail: 'ok' }): void => {
     const resolve = finishers.get(id);
@@ -118,6 +129,69 @@ describe('ScanQueue', () => {
     finish(1);
     await waiting;
     expect(idle).toBe(true);
+  });
+});
+
+describe('ScanQueue giving way to intake', () => {
+  it('holds background jobs while intake is busy, runs an administrator’s at once', async () => {
+    let busy = true;
+    let now = 0;
+    const { queue, started, settle } = harness({
+      workers: 2,
+      limit: 10,
+      yieldTo: { busy: () => busy },
+      now: () => now,
+    });
+    queue.push(1, 'new');
+    queue.push(2, 'rescan');
+    queue.push(3, 'manual');
+    expect(started).toEqual([[3, 'manual']]);
+    expect(queue.isYielding).toBe(true);
+    // Intake goes quiet: the queue looks again by itself and starts the held jobs.
+    busy = false;
+    now = 50;
+    await new Promise((r) => setTimeout(r, 250));
+    await settle();
+    expect(started.map(([id]) => id)).toEqual([3, 1]);
+    expect(queue.isYielding).toBe(false);
+  });
+
+  it('after holding back for maxYieldMs, lets one background job at a time through', async () => {
+    let now = 0;
+    const { queue, started, finish, settle } = harness({
+      workers: 2,
+      limit: 10,
+      yieldTo: { busy: () => true },
+      now: () => now,
+    });
+    for (const id of [1, 2, 3]) queue.push(id, 'new');
+    expect(started).toEqual([]);
+    now = 1000;
+    await new Promise((r) => setTimeout(r, 250));
+    expect(started.map(([id]) => id)).toEqual([1]);
+    finish(1);
+    await settle();
+    expect(started.map(([id]) => id)).toEqual([1, 2]);
+    // Still one at a time: job 3 waits for job 2.
+    expect(queue.size).toBe(2);
+  });
+});
+
+describe('IntakeActivity', () => {
+  it('is busy with forwards in flight and for a moment after the last one', () => {
+    let now = 1000;
+    const activity = new IntakeActivity(() => now);
+    expect(activity.busy()).toBe(false);
+    const first = activity.begin();
+    const second = activity.begin();
+    first();
+    first();
+    expect(activity.busy()).toBe(true);
+    second();
+    now += QUIET_AFTER_MS - 1;
+    expect(activity.busy()).toBe(true);
+    now += 1;
+    expect(activity.busy()).toBe(false);
   });
 });
 

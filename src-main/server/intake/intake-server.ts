@@ -9,6 +9,7 @@ import { createListener } from '../../http/listener.js';
 import { WireError, formatXError } from '../../../src-shared/catalog/errors.js';
 import { formatHttpDate } from '../../../src-shared/codec/dates.js';
 import { createLogger } from '../../log/logger.js';
+import type { IntakeActivity } from './intake-activity.js';
 import { parseSampleRequest } from './sample-headers.js';
 import { precheckSample, receiveSample, type ReceiveDeps } from './receive-sample.js';
 
@@ -29,6 +30,8 @@ export interface IntakeServerOptions extends ReceiveDeps {
   /** Body of `GET /health` beyond `status`. */
   readonly health: () => Record<string, unknown>;
   readonly routes?: readonly IntakeRoute[];
+  /** Told about every forward, from its headers to its answer. */
+  readonly activity?: IntakeActivity;
 }
 
 /** A running intake listener. */
@@ -64,6 +67,8 @@ async function handle(
   const path = (req.url ?? '/').split('?')[0] ?? '/';
   if (path === '/samples') {
     if (req.method !== 'POST') return methodNotAllowed(req, res, 'POST');
+    const ended = options.activity?.begin();
+    if (ended) res.once('close', ended);
     return postSample(req, res, options);
   }
   if (path === '/health') {

@@ -235,14 +235,6 @@ export async function receiveSample(
       const result: ReceiveResult = { id: existing, duplicate: true, changes };
       return { result, added: false, after: announce(result, req, deps) };
     };
-    const existing = findDuplicate();
-    if (existing !== undefined) {
-      await sink.abort();
-      const { result, after } = await store.committer.commit(() => duplicateOf(existing));
-      runAfterCommit(result, after);
-      return result;
-    }
-
     const isNewBlob = !store.blobsRepo.get(decoded.sha256);
     if (isNewBlob) {
       const verdict = quota.check(storedSize, reservation);
@@ -254,10 +246,10 @@ export async function receiveSample(
     try {
       await sink.install(decoded.sha256);
       const { result, added, after } = await store.committer.commit((): CommitOutcome => {
-        // The same content from the same endpoint may have committed meanwhile (two forwards
-        // at once): this one is then a duplicate of it. The installed blob file is theirs.
-        const raced = findDuplicate();
-        if (raced !== undefined) return duplicateOf(raced);
+        // Duplicates are found here, in the commit, so that two identical forwards at once
+        // cannot both make a sample. Installing a duplicate's blob found the file in place.
+        const existing = findDuplicate();
+        if (existing !== undefined) return duplicateOf(existing);
         const added = store.blobsRepo.addRef(decoded.sha256, decoded.size, storedSize);
         const id = store.samples.insert({
           blobSha256: decoded.sha256,

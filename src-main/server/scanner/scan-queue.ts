@@ -32,7 +32,19 @@ export interface ScanQueueOptions {
   readonly run: (id: number, kind: ScanJobKind) => Promise<ScanJobResult>;
   /** Called when there is room; returns more jobs from the database (or none). */
   readonly refill: (room: number) => { id: number; kind: ScanJobKind }[];
+  /**
+   * Work that background jobs (all but manual ones) give way to while it is busy: none start
+   * then, until it has been busy for `maxYieldMs` on end, after which one at a time does so
+   * that a sustained load cannot starve scanning.
+   */
+  readonly yieldTo?: { busy(): boolean };
+  /** Longest time background jobs hold back completely (default 10 s). */
+  readonly maxYieldMs?: number;
+  readonly now?: () => number;
 }
+
+/** How often a queue that gives way looks again. */
+const YIELD_RECHECK_MS = 100;
 
 /** A bounded queue with a worker pool. */
 export class ScanQueue {
@@ -41,8 +53,16 @@ export class ScanQueue {
   private paused = false;
   private closed = false;
   private idleWaiters: (() => void)[] = [];
+  /** Since when background jobs have been giving way (undefined: they are not). */
+  private yieldingSince: number | undefined;
+  private recheck: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: ScanQueueOptions) {}
+
+  /** True while background jobs give way to busy intake. */
+  get isYielding(): boolean {
+    return this.yieldingSince !== undefined;
+  }
 
   /** Jobs waiting plus jobs being scanned. */
   get size(): number {
@@ -103,6 +123,7 @@ export class ScanQueue {
   /** Stop: pending jobs are dropped (their samples keep waiting in the database). */
   async close(): Promise<void> {
     this.closed = true;
+    if (this.recheck) clearTimeout(this.recheck);
     for (const job of this.pending.values())
       for (const waiter of job.waiters)
         waiter({ kind: 'skipped', detail: 'the server is stopping' });
@@ -125,8 +146,9 @@ export class ScanQueue {
           this.pending.set(job.id, { id: job.id, kind: job.kind, waiters: [] });
       }
     }
+    const room = this.backgroundRoom();
     while (!this.paused && this.inFlight.size < this.options.workers) {
-      const next = this.nextJob();
+      const next = this.nextJob(this.runningBackground() < room);
       if (!next) break;
       this.pending.delete(next.id);
       this.inFlight.set(next.id, next);
@@ -138,13 +160,56 @@ export class ScanQueue {
         }))
         .then((result) => this.finished(next, result));
     }
+    if (!this.paused && room < this.options.workers && this.hasWaitingBackground()) {
+      this.recheckLater();
+    }
     if (this.isIdle()) this.settleIdle();
   }
 
-  private nextJob(): Job | undefined {
+  private nextJob(background: boolean): Job | undefined {
     // A job for a sample that is being scanned waits until that scan ends.
-    for (const job of this.pending.values()) if (!this.inFlight.has(job.id)) return job;
+    for (const job of this.pending.values()) {
+      if (this.inFlight.has(job.id)) continue;
+      if (background || job.kind === 'manual') return job;
+    }
     return undefined;
+  }
+
+  private hasWaitingBackground(): boolean {
+    for (const job of this.pending.values()) if (job.kind !== 'manual') return true;
+    return false;
+  }
+
+  private runningBackground(): number {
+    let n = 0;
+    for (const job of this.inFlight.values()) if (job.kind !== 'manual') n++;
+    return n;
+  }
+
+  /**
+   * How many background jobs may run now: all workers while `yieldTo` is quiet, none while it
+   * is busy, one once it has been busy for longer than `maxYieldMs`. While holding back, the
+   * queue looks again every YIELD_RECHECK_MS.
+   */
+  private backgroundRoom(): number {
+    const { yieldTo, workers } = this.options;
+    if (!yieldTo?.busy() || this.closed) {
+      this.yieldingSince = undefined;
+      return workers;
+    }
+    const now = (this.options.now ?? (() => performance.now()))();
+    this.yieldingSince ??= now;
+    return now - this.yieldingSince >= (this.options.maxYieldMs ?? 10_000) ? 1 : 0;
+  }
+
+  /** Background jobs are waiting for busy intake: look again shortly. */
+  private recheckLater(): void {
+    if (this.recheck || this.closed) return;
+    this.recheck = setTimeout(() => {
+      this.recheck = undefined;
+      this.pump();
+    }, YIELD_RECHECK_MS);
+    this.recheck.unref();
   }
 
   private finished(job: Job, result: ScanJobResult): void {

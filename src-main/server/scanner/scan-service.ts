@@ -49,6 +49,8 @@ export interface ScanServiceOptions {
   readonly autoScan?: boolean;
   readonly workers?: number;
   readonly queueLimit?: number;
+  /** Intake: scanning in the background gives way to it while endpoints are forwarding. */
+  readonly intakeActivity?: { busy(): boolean };
   /** Makes the engine repairs locate matches with when the server's engine cannot (clamd). */
   readonly repairEngineFactory?: () => ScanEngine;
 }
@@ -86,6 +88,7 @@ export class ScanService {
       limit: options.queueLimit ?? 2_000,
       run: (id, kind) => this.scanSample(id, kind),
       refill: (room) => this.sweeps.next(room),
+      ...(options.intakeActivity ? { yieldTo: options.intakeActivity } : {}),
     });
     this.stopListening = this.current.onAvailability((up, reason) =>
       this.availabilityChanged(up, reason),
