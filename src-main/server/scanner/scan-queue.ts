@@ -56,6 +56,8 @@ export class ScanQueue {
   /** Since when background jobs have been giving way (undefined: they are not). */
   private yieldingSince: number | undefined;
   private recheck: NodeJS.Timeout | undefined;
+  /** Administrators' jobs among `pending`. */
+  private manualPending = 0;
 
   constructor(private readonly options: ScanQueueOptions) {}
 
@@ -83,12 +85,16 @@ export class ScanQueue {
     if (this.closed) return false;
     const existing = this.pending.get(id);
     if (existing) {
-      if (RANK[kind] > RANK[existing.kind]) existing.kind = kind;
+      if (RANK[kind] > RANK[existing.kind]) {
+        if (kind === 'manual') this.manualPending++;
+        existing.kind = kind;
+      }
       if (waiter) existing.waiters.push(waiter);
       return true;
     }
     if (this.pending.size >= this.options.limit && kind !== 'manual') return false;
     this.pending.set(id, { id, kind, waiters: waiter ? [waiter] : [] });
+    if (kind === 'manual') this.manualPending++;
     this.pump();
     return true;
   }
@@ -128,6 +134,7 @@ export class ScanQueue {
       for (const waiter of job.waiters)
         waiter({ kind: 'skipped', detail: 'the server is stopping' });
     this.pending.clear();
+    this.manualPending = 0;
     while (this.inFlight.size > 0) await new Promise<void>((r) => this.idleWaiters.push(r));
   }
 
@@ -151,6 +158,7 @@ export class ScanQueue {
       const next = this.nextJob(this.runningBackground() < room);
       if (!next) break;
       this.pending.delete(next.id);
+      if (next.kind === 'manual') this.manualPending--;
       this.inFlight.set(next.id, next);
       void this.options
         .run(next.id, next.kind)
@@ -167,6 +175,9 @@ export class ScanQueue {
   }
 
   private nextJob(background: boolean): Job | undefined {
+    // Giving way with no administrator's job waiting: nothing to look for (the backlog can be
+    // thousands long, and this runs for every sample intake hands over).
+    if (!background && this.manualPending === 0) return undefined;
     // A job for a sample that is being scanned waits until that scan ends.
     for (const job of this.pending.values()) {
       if (this.inFlight.has(job.id)) continue;
@@ -176,8 +187,7 @@ export class ScanQueue {
   }
 
   private hasWaitingBackground(): boolean {
-    for (const job of this.pending.values()) if (job.kind !== 'manual') return true;
-    return false;
+    return this.pending.size > this.manualPending;
   }
 
   private runningBackground(): number {
