@@ -87,6 +87,8 @@ class DecodeThread {
   private readonly worker: Worker;
   readonly sessions = new Map<number, Session>();
   private dead = false;
+  /** The thread has answered at least once (it started and loaded its script). */
+  answered = false;
 
   constructor(script: string, onDead: (thread: DecodeThread) => void) {
     this.worker = new Worker(script);
@@ -125,6 +127,7 @@ class DecodeThread {
   }
 
   private receive(reply: DecodeReply): void {
+    this.answered = true;
     const session = this.sessions.get(reply.id);
     if (!session) return;
     if (reply.op === 'consumed') {
@@ -153,6 +156,8 @@ export class DecodePool {
   private readonly threads: DecodeThread[] = [];
   private nextId = 1;
   private readonly script: string | null;
+  /** A thread died before it ever answered: threads cannot run here (e.g. a packaging fault). */
+  private broken = false;
   private counters = { received: 0, refused: 0 };
 
   constructor(
@@ -169,7 +174,7 @@ export class DecodePool {
 
   /** False when the worker script is missing (sources not built): receive on the event loop. */
   get available(): boolean {
-    return this.script !== null;
+    return this.script !== null && !this.broken;
   }
 
   /**
@@ -252,6 +257,14 @@ export class DecodePool {
         new DecodeThread(script, (dead) => {
           const index = this.threads.indexOf(dead);
           if (index >= 0) this.threads.splice(index, 1);
+          if (!dead.answered && !this.broken) {
+            // Bodies in flight on it fail (500: senders retry); later ones are decoded on the
+            // event loop rather than handed to threads that cannot start.
+            this.broken = true;
+            log.error('decode threads cannot start: receiving on the event loop from now on', {
+              script,
+            });
+          }
         }),
       );
     }

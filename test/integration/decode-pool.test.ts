@@ -1,0 +1,112 @@
+/**
+ * Receiving large bodies on decode threads: the same verdicts as `decodeSample`, the temp file
+ * written as received (and removed when refused), and a fall-back to the event loop when the
+ * threads cannot run.
+ */
+import fs from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { WireError } from '../../src-shared/catalog/errors.js';
+import { encodeSample, md5Hex, sha256Hex, type DecodeSpec } from '../../src-main/codec/content.js';
+import { DecodePool } from '../../src-main/codec/decode-pool.js';
+import { tempDir } from '../helpers/temp.js';
+
+const dir = tempDir('cq-decode-');
+const pools: DecodePool[] = [];
+afterAll(async () => {
+  await Promise.all(pools.map((p) => p.close()));
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function pool(script?: string): DecodePool {
+  const created = script === undefined ? new DecodePool(2) : new DecodePool(1, script);
+  pools.push(created);
+  return created;
+}
+
+/** A large deflated, scrambled body in 64 KiB pieces, as a socket would deliver it. */
+function forward(bytes: Buffer, overrides: Partial<DecodeSpec> = {}) {
+  const { body } = encodeSample(bytes);
+  const spec: DecodeSpec = {
+    compression: 'deflate',
+    scrambling: 'xor-vampish',
+    encoding: null,
+    contentChecksum: md5Hex(body),
+    sampleChecksum: md5Hex(bytes),
+    sampleSize: bytes.length,
+    maxSampleSize: 16 * 1024 * 1024,
+    contentLength: body.length,
+    ...overrides,
+  };
+  const pieces: Buffer[] = [];
+  for (let i = 0; i < body.length; i += 65_536) pieces.push(body.subarray(i, i + 65_536));
+  return { body, spec, pieces };
+}
+
+let n = 0;
+const temp = (): string => path.join(dir, `${n++}.tmp`);
+
+describe('DecodePool', () => {
+  it('writes the body as received and reports what decodeSample would', async () => {
+    const threads = pool();
+    expect(threads.available).toBe(true);
+    const bytes = randomBytes(700 * 1024);
+    const { body, spec, pieces } = forward(bytes);
+    const file = temp();
+    const received = await threads.receive(pieces, spec, file);
+    expect(received.result).toMatchObject({
+      size: bytes.length,
+      md5: md5Hex(bytes),
+      sha256: sha256Hex(bytes),
+      bodyBytes: body.length,
+    });
+    expect(received.storedSize).toBe(body.length);
+    expect(fs.readFileSync(file).equals(body)).toBe(true);
+    expect(threads.stats).toEqual({ received: 1, refused: 0 });
+  });
+
+  it.each([
+    ['content', { contentChecksum: '0'.repeat(32) }],
+    ['sample', { sampleChecksum: 'F'.repeat(32) }],
+    ['overrun', { sampleSize: 700 * 1024 - 1 }],
+    ['underrun', { sampleSize: 700 * 1024 + 1 }],
+  ])('refuses with %s and removes the temp file', async (code, overrides) => {
+    const threads = pool();
+    const { spec, pieces } = forward(randomBytes(700 * 1024), overrides);
+    const file = temp();
+    const error = await threads.receive(pieces, spec, file).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WireError);
+    expect((error as WireError).code).toBe(code);
+    expect(fs.existsSync(file)).toBe(false);
+  });
+
+  it('a body cut short is lost', async () => {
+    const threads = pool();
+    const { spec, pieces } = forward(randomBytes(300 * 1024));
+    async function* cut() {
+      yield await Promise.resolve(pieces[0]!);
+      throw Object.assign(new Error('aborted'), { code: 'ECONNRESET' });
+    }
+    const file = temp();
+    const error = await threads.receive(cut(), spec, file).catch((e: unknown) => e);
+    expect((error as WireError).code).toBe('lost');
+    expect(fs.existsSync(file)).toBe(false);
+  });
+
+  it('when threads cannot start, fails the body in flight and is no longer available', async () => {
+    const script = path.join(dir, 'broken-worker.js');
+    fs.writeFileSync(script, "throw new Error('cannot load');\n");
+    const threads = pool(script);
+    expect(threads.available).toBe(true);
+    const { spec, pieces } = forward(randomBytes(300 * 1024));
+    const error = await threads.receive(pieces, spec, temp()).catch((e: unknown) => e);
+    expect((error as WireError).code).toBe('internal');
+    expect((error as WireError).httpStatus).toBe(500);
+    expect(threads.available).toBe(false);
+  });
+
+  it('is not available when its script is missing (sources not built)', () => {
+    expect(pool(path.join(dir, 'no-such-worker.js')).available).toBe(false);
+  });
+});
