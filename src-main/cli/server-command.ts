@@ -71,6 +71,9 @@ export function registerServerCommand(program: Command): void {
     .action(async (options: ServerCommandOptions) => {
       const dataDir = path.resolve(options.dataDir);
       const closeLog = logToDataDir(dataDir, 'server', options.logLevel);
+      // Listening for SIGINT/SIGTERM from the start: a signal during start-up stops the server
+      // cleanly once it has started, instead of killing it half way.
+      const signalled = untilSignal();
       let server;
       try {
         server = await startQuarantineServer({
@@ -96,7 +99,7 @@ export function registerServerCommand(program: Command): void {
       process.stdout.write(`control listening on ${server.listeners.control}\n`);
       if (server.listeners['control-tcp'])
         process.stdout.write(`control listening on ${server.listeners['control-tcp']}\n`);
-      await untilSignal();
+      await signalled;
       process.stdout.write('stopping: draining intake and control connections\n');
       await server.stop();
       closeLog();

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { WireError } from '../../src-shared/catalog/errors.js';
 import { encodeSample, md5Hex, sha256Hex, type DecodeSpec } from '../../src-main/codec/content.js';
@@ -39,9 +40,9 @@ function forward(bytes: Buffer, overrides: Partial<DecodeSpec> = {}) {
     contentLength: body.length,
     ...overrides,
   };
-  const pieces: Buffer[] = [];
-  for (let i = 0; i < body.length; i += 65_536) pieces.push(body.subarray(i, i + 65_536));
-  return { body, spec, pieces };
+  const chunks: Buffer[] = [];
+  for (let i = 0; i < body.length; i += 65_536) chunks.push(body.subarray(i, i + 65_536));
+  return { body, spec, pieces: Readable.from(chunks), first: chunks[0]! };
 }
 
 let n = 0;
@@ -83,9 +84,9 @@ describe('DecodePool', () => {
 
   it('a body cut short is lost', async () => {
     const threads = pool();
-    const { spec, pieces } = forward(randomBytes(300 * 1024));
+    const { spec, first } = forward(randomBytes(300 * 1024));
     async function* cut() {
-      yield await Promise.resolve(pieces[0]!);
+      yield await Promise.resolve(first);
       throw Object.assign(new Error('aborted'), { code: 'ECONNRESET' });
     }
     const file = temp();
