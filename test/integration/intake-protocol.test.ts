@@ -5,7 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { deflateRawSync } from 'node:zlib';
 import net from 'node:net';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { formatHttpDate } from '../../src-shared/codec/dates.js';
@@ -374,6 +374,23 @@ describe('§4.1 content verification of large bodies (received on a decode threa
     const health = await rawRequest({ port: server.intakePort, method: 'GET', path: '/health' });
     expect(health.status).toBe(200);
     await expectNothingLeft(before);
+  });
+});
+
+describe('§5 content whose file went missing', () => {
+  it('a forward of the same content puts the blob file back', async () => {
+    const bytes = randomBytes(4096);
+    const first = await send(bytes, { 'X-Platform-Host': 'before.example.test' });
+    expect(first.status).toBe(201);
+    const row = server.context.store.samples.get(Number(first.headers['x-sample-id']))!;
+    const file = server.context.store.blobs.pathFor(row.blobSha256);
+    rmSync(file);
+    const second = await send(bytes, {
+      'X-Platform-Host': 'after.example.test',
+      'X-Platform-Correlator': 'FEDCBA9876543210FEDCBA9876543210',
+    });
+    expect(second.status).toBe(201);
+    expect(md5(decodeBlob(readFileSync(file)))).toBe(md5(bytes));
   });
 });
 

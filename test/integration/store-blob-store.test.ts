@@ -154,6 +154,24 @@ describe('BlobStore', () => {
     await blobs.syncDirs();
   });
 
+  it('storeWhole through a temp file puts back a missing blob and keeps one in place', async () => {
+    expect(await blobs.storeWhole([Buffer.from('again')], SHA_A, { throughTemp: true })).toEqual({
+      existed: false,
+      storedSize: 5,
+    });
+    expect(fs.readFileSync(blobs.pathFor(SHA_A), 'utf8')).toBe('again');
+    expect(
+      await blobs.storeWhole([Buffer.from('other')], SHA_A, { throughTemp: true }),
+    ).toMatchObject({ existed: true });
+    expect(fs.readFileSync(blobs.pathFor(SHA_A), 'utf8')).toBe('again');
+    expect(blobs.listTempFiles()).toEqual([]);
+    // The blobs folder removed behind the store's back is made again.
+    fs.rmSync(blobs.blobsDir, { recursive: true });
+    await blobs.storeWhole([Buffer.from('b')], SHA_B, { throughTemp: true });
+    expect(blobs.listBlobFiles()).toEqual([SHA_B]);
+    expect(blobs.listTempFiles()).toEqual([]);
+  });
+
   it('moves blobs of the earlier blobs/<first two hex>/ layout up at start', async () => {
     await blobs.close();
     const old = (sha: string): string => path.join(blobs.blobsDir, sha.slice(0, 2), sha);

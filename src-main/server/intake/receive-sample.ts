@@ -90,8 +90,11 @@ interface BlobSink {
   readonly hooks: DecodeHooks;
   /** All bytes are in: flush what is buffered. Resolves with the stored size. */
   finish(): Promise<number>;
-  /** Put the verified bytes in place under their hash (durable at the next directory sync). */
-  install(sha256: string): Promise<void>;
+  /**
+   * Put the verified bytes in place under their hash (durable at the next directory sync).
+   * `known`: the content already has a row, so its file must never be seen half written.
+   */
+  install(sha256: string, known: boolean): Promise<void>;
   /** Throw away what was written. */
   abort(): Promise<void>;
 }
@@ -125,8 +128,8 @@ function memorySink(store: Store, storeAsReceived: boolean): BlobSink {
       stored = storeAsReceived ? pieces : [encodeBlob(Buffer.concat(pieces))];
       return Promise.resolve(stored.reduce((n, c) => n + c.length, 0));
     },
-    install: async (sha256) => {
-      await store.blobs.storeWhole(stored, sha256);
+    install: async (sha256, known) => {
+      await store.blobs.storeWhole(stored, sha256, { throughTemp: known });
     },
     abort: () => Promise.resolve(),
   };
@@ -244,7 +247,7 @@ export async function receiveSample(
     }
     const unpin = store.blobs.pin(decoded.sha256);
     try {
-      await sink.install(decoded.sha256);
+      await sink.install(decoded.sha256, !isNewBlob);
       const { result, added, after } = await store.committer.commit((): CommitOutcome => {
         // Duplicates are found here, in the commit, so that two identical forwards at once
         // cannot both make a sample. Installing a duplicate's blob found the file in place.

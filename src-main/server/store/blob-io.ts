@@ -18,6 +18,8 @@ type Request =
       readonly id: number;
       /** File to create (exclusively), fill, fsync and close; an existing file there wins. */
       readonly target: string;
+      /** Write here first and rename into place (only then does `target` appear). */
+      readonly temp?: string;
       /** The target's directory, made again when it has gone missing. */
       readonly dir: string;
       readonly chunks: readonly Uint8Array[];
@@ -65,23 +67,38 @@ function create(m) {
   fs.mkdirSync(m.dir, { recursive: true });
   return { fd: fs.openSync(m.target, 'wx', 0o600), madeDir: true };
 }
+/** Write the chunks to the open file and fsync it; on failure the file is closed and removed. */
+function fill(fd, file, chunks) {
+  try {
+    writeAll(fd, chunks);
+    fs.fsyncSync(fd);
+  } catch (e) {
+    fs.closeSync(fd);
+    fs.rmSync(file, { force: true });
+    throw e;
+  }
+  fs.closeSync(fd);
+}
 function write(m) {
   let created;
   try { created = create(m); } catch (e) {
     if (e.code === 'EEXIST') return { existed: true, madeDir: false };
     throw e;
   }
-  const { fd, madeDir } = created;
-  try {
-    writeAll(fd, m.chunks);
-    fs.fsyncSync(fd);
-  } catch (e) {
-    fs.closeSync(fd);
-    fs.rmSync(m.target, { force: true });
-    throw e;
+  fill(created.fd, m.target, m.chunks);
+  return { existed: false, madeDir: created.madeDir };
+}
+function writeThroughTemp(m) {
+  try { fs.statSync(m.target); return { existed: true, madeDir: false }; } catch (e) {
+    if (e.code !== 'ENOENT') throw e;
   }
-  fs.closeSync(fd);
-  return { existed: false, madeDir };
+  fill(fs.openSync(m.temp, 'wx', 0o600), m.temp, m.chunks);
+  try { fs.renameSync(m.temp, m.target); return { existed: false, madeDir: false }; } catch (e) {
+    if (e.code !== 'ENOENT' || !fs.existsSync(m.temp)) { fs.rmSync(m.temp, { force: true }); throw e; }
+  }
+  fs.mkdirSync(m.dir, { recursive: true });
+  fs.renameSync(m.temp, m.target);
+  return { existed: false, madeDir: true };
 }
 function sync(dirs) {
   return dirs.map((dir) => {
@@ -94,7 +111,10 @@ function sync(dirs) {
 }
 parentPort.on('message', (m) => {
   try {
-    if (m.op === 'write') parentPort.postMessage({ id: m.id, ok: true, ...write(m) });
+    if (m.op === 'write') {
+      const done = m.temp === undefined ? write(m) : writeThroughTemp(m);
+      parentPort.postMessage({ id: m.id, ok: true, ...done });
+    }
     else parentPort.postMessage({ id: m.id, ok: true, failed: sync(m.dirs) });
   } catch (e) {
     parentPort.postMessage({ id: m.id, ok: false, error: info(e) });
@@ -224,18 +244,21 @@ export class BlobIo {
 
   /**
    * Create `target` exclusively, write `chunks`, fsync and close it; when `target` already
-   * exists, leave it alone and say so. A failed write removes what it created. The directory
-   * fsync is the caller's.
+   * exists, leave it alone and say so. With `temp`, the bytes go there first and are renamed
+   * into place once fsynced. A failed write removes what it created. The directory fsync is
+   * the caller's.
    */
   async write(
     target: string,
     dir: string,
     chunks: readonly Uint8Array[],
+    temp?: string,
   ): Promise<BlobWriteResult> {
     const reply = await this.request(this.writers, {
       op: 'write',
       id: this.nextId++,
       target,
+      ...(temp !== undefined ? { temp } : {}),
       dir,
       chunks,
     });

@@ -166,7 +166,7 @@ export class BlobStore {
   /** Blobs an intake is about to commit; `remove` leaves them alone. */
   private readonly pins = new Map<string, number>();
   /** Threads for whole-blob writes and directory fsyncs. */
-  private readonly io = new BlobIo();
+  private readonly io = new BlobIo({ writers: 4, syncers: 2 });
 
   constructor(readonly quarantineDir: string) {
     this.blobsDir = path.join(quarantineDir, 'blobs');
@@ -237,11 +237,15 @@ export class BlobStore {
   async storeWhole(
     chunks: readonly Uint8Array[],
     sha256: string,
+    options: { throughTemp?: boolean } = {},
   ): Promise<{ existed: boolean; storedSize: number }> {
     const target = this.pathFor(sha256);
     const storedSize = chunks.reduce((n, c) => n + c.length, 0);
+    // Content with a row already (whose file may have gone missing) is written through a temp
+    // file: a crash must not leave a partial file under a name that a row refers to.
+    const temp = options.throughTemp === true ? this.tempPath() : undefined;
     return this.withLock(sha256, async () => {
-      const { existed, madeDir } = await this.io.write(target, this.blobsDir, chunks);
+      const { existed, madeDir } = await this.io.write(target, this.blobsDir, chunks, temp);
       if (madeDir) this.dirty.add(this.quarantineDir);
       // As in `install`: marked once the entry is there, and marked either way.
       this.dirty.add(this.blobsDir);
