@@ -5,11 +5,10 @@
  * The caller answers 202 only after this resolves, so an accepted sample is durable.
  */
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import type { Readable } from 'node:stream';
 import { formatHttpDate } from '../../../src-shared/codec/dates.js';
-import { createBlobEncoder, decodeSample } from '../../codec/content.js';
-import { decodeSpecFor, type SampleRequest } from '../../server/intake/sample-headers.js';
+import { receiveIntoTempBlob } from '../../server/intake/receive-sample.js';
+import type { SampleRequest } from '../../server/intake/sample-headers.js';
 import type { AnalysisRow, Customer, SampleHints, SubmissionRow } from '../model.js';
 import type { GatewayStore } from '../store/gateway-store.js';
 
@@ -61,34 +60,10 @@ export async function receiveSubmission(
   ctx: ReceiveContext,
 ): Promise<ReceivedSubmission> {
   const { store } = ctx;
-  const temp = await store.blobs.createTemp();
-  // A deflate + xor-vampish body is already the at-rest form: keep the bytes as received.
-  const storeAsReceived =
-    req.plan.compression === 'deflate' && req.plan.scrambling === 'xor-vampish';
-  const encoder = storeAsReceived ? undefined : createBlobEncoder();
-  const encoderDone = encoder
-    ? (async () => {
-        for await (const chunk of encoder) await temp.write(chunk as Buffer);
-      })()
-    : Promise.resolve();
+  const received = await receiveIntoTempBlob(body, req, store.blobs, ctx.maxSampleSize);
+  const { decoded } = received;
   try {
-    const decoded = await decodeSample(
-      body.iterator({ destroyOnReturn: false }),
-      decodeSpecFor(req, ctx.maxSampleSize),
-      storeAsReceived
-        ? { onUnencoded: (chunk) => temp.write(chunk) }
-        : {
-            onDecoded: async (chunk) => {
-              if (!encoder!.write(chunk)) await once(encoder!, 'drain');
-            },
-          },
-    );
-    if (encoder) {
-      encoder.end();
-      await encoderDone;
-    }
-    await temp.finish();
-    await store.blobs.install(temp, decoded.sha256);
+    await received.install();
     await store.syncBlobDirs();
     const now = Date.now();
     const attributes: Record<string, string> = { ...req.attributes };
@@ -125,8 +100,7 @@ export async function receiveSubmission(
       };
     });
   } catch (error) {
-    encoder?.destroy();
-    await temp.abort().catch(() => undefined);
+    await received.abort().catch(() => undefined);
     throw error;
   }
 }

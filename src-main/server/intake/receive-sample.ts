@@ -16,7 +16,7 @@ import {
 } from '../../codec/content.js';
 import type { DecodePool } from '../../codec/decode-pool.js';
 import { createLogger } from '../../log/logger.js';
-import type { Store, TempBlob } from '../store/index.js';
+import type { BlobStore, Store, TempBlob } from '../store/index.js';
 import type { QuotaGauge } from '../quota-gauge.js';
 import { decodeSpecFor, type SampleRequest } from './sample-headers.js';
 
@@ -115,7 +115,7 @@ function isSmall(req: SampleRequest, storeAsReceived: boolean): boolean {
 }
 
 /** Gather a small body's at-rest bytes in memory. */
-function memorySink(store: Store, storeAsReceived: boolean): BlobSink {
+function memorySink(blobs: BlobStore, storeAsReceived: boolean): BlobSink {
   const pieces: Buffer[] = [];
   let stored: Buffer[] = [];
   const gather = (chunk: Buffer): void => {
@@ -129,33 +129,33 @@ function memorySink(store: Store, storeAsReceived: boolean): BlobSink {
       return Promise.resolve(stored.reduce((n, c) => n + c.length, 0));
     },
     install: async (sha256, known) => {
-      await store.blobs.storeWhole(stored, sha256, { throughTemp: known });
+      await blobs.storeWhole(stored, sha256, { throughTemp: known });
     },
     abort: () => Promise.resolve(),
   };
 }
 
 /** A temp file a decode thread has written and fsynced. */
-function adoptedSink(store: Store, temp: TempBlob, storedSize: number): BlobSink {
+function adoptedSink(blobs: BlobStore, temp: TempBlob, storedSize: number): BlobSink {
   return {
     hooks: {},
     finish: () => Promise.resolve(storedSize),
     install: async (sha256) => {
-      await store.blobs.install(temp, sha256);
+      await blobs.install(temp, sha256);
     },
     abort: () => temp.abort(),
   };
 }
 
 /** Stream a body's at-rest bytes into a temp file as they are decoded. */
-async function streamedSink(store: Store, storeAsReceived: boolean): Promise<BlobSink> {
-  const temp = await store.blobs.createTemp();
+async function streamedSink(blobs: BlobStore, storeAsReceived: boolean): Promise<BlobSink> {
+  const temp = await blobs.createTemp();
   if (storeAsReceived) {
     return {
       hooks: { onUnencoded: (chunk) => temp.write(chunk) },
       finish: async () => (await temp.finish()).storedSize,
       install: async (sha256) => {
-        await store.blobs.install(temp, sha256);
+        await blobs.install(temp, sha256);
       },
       abort: () => temp.abort(),
     };
@@ -178,13 +178,55 @@ async function streamedSink(store: Store, storeAsReceived: boolean): Promise<Blo
       return (await temp.finish()).storedSize;
     },
     install: async (sha256) => {
-      await store.blobs.install(temp, sha256);
+      await blobs.install(temp, sha256);
     },
     abort: async () => {
       encoder.destroy();
       await temp.abort();
     },
   };
+}
+
+/** A body received into a finished temp blob, verified, ready to install or throw away. */
+export interface ReceivedBlob {
+  readonly decoded: DecodeResult;
+  readonly storedSize: number;
+  /** Put it in place under its SHA-256 (durable at the blob store's next directory sync). */
+  install(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+/**
+ * Stream a body into a temp blob of `blobs` in the at-rest form while decoding and verifying
+ * it, as intake does for large bodies (the gateway's submissions take this path). A refused
+ * body leaves nothing behind.
+ */
+export async function receiveIntoTempBlob(
+  body: Readable,
+  req: SampleRequest,
+  blobs: BlobStore,
+  maxSampleSize: number,
+): Promise<ReceivedBlob> {
+  const storeAsReceived =
+    req.plan.compression === 'deflate' && req.plan.scrambling === 'xor-vampish';
+  const sink = await streamedSink(blobs, storeAsReceived);
+  try {
+    const decoded = await decodeSample(
+      body.iterator({ destroyOnReturn: false }),
+      decodeSpecFor(req, maxSampleSize),
+      sink.hooks,
+    );
+    const storedSize = await sink.finish();
+    return {
+      decoded,
+      storedSize,
+      install: () => sink.install(decoded.sha256, false),
+      abort: () => sink.abort(),
+    };
+  } catch (error) {
+    await sink.abort().catch(() => undefined);
+    throw error;
+  }
 }
 
 /** Receive, verify and durably store one sample body. */
@@ -222,11 +264,11 @@ export async function receiveSample(
           throw error;
         });
       decoded = received.result;
-      sink = adoptedSink(store, store.blobs.adoptTemp(tempPath), received.storedSize);
+      sink = adoptedSink(store.blobs, store.blobs.adoptTemp(tempPath), received.storedSize);
     } else {
       sink = small
-        ? memorySink(store, storeAsReceived)
-        : await streamedSink(store, storeAsReceived);
+        ? memorySink(store.blobs, storeAsReceived)
+        : await streamedSink(store.blobs, storeAsReceived);
       decoded = await decodeSample(input, spec, sink.hooks);
     }
     const storedSize = await sink.finish();
