@@ -10,11 +10,11 @@ import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCq, startCq, type CqProcess } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp.js';
-import { ensureRendererBuilt } from './support/build-renderer.js';
 import {
+  closeConsoleSession,
   forwardFile,
-  launchBrowser,
   openConsolePage,
+  openConsoleSession,
   screenshot,
   setUpServer,
   startConsole,
@@ -52,7 +52,6 @@ async function attach(password: string): Promise<Locator> {
 }
 
 beforeAll(async () => {
-  await ensureRendererBuilt();
   work = tempDir('cq-e2e-attach-');
   const secondDir = path.join(work, 'second');
   second = await startCq(
@@ -86,17 +85,18 @@ beforeAll(async () => {
     'on the second server',
   );
 
-  consoleProc = await startConsole(path.join(work, 'console'));
-  await setUpServer(consoleProc.socket);
-  browser = await launchBrowser();
-  ({ context, page, problems } = await openConsolePage(browser, consoleProc.url));
+  ({
+    proc: consoleProc,
+    browser,
+    context,
+    page,
+    problems,
+  } = await openConsoleSession(path.join(work, 'console'), (proc) => setUpServer(proc.socket)));
   await tree().getByRole('treeitem', { level: 2 }).first().waitFor();
 }, 180_000);
 
 afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-  await consoleProc?.stop();
+  await closeConsoleSession({ context, browser, proc: consoleProc });
   await second?.stop();
 });
 

@@ -9,16 +9,14 @@ import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCq } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp.js';
-import { ensureRendererBuilt } from './support/build-renderer.js';
 import {
-  launchBrowser,
-  openConsolePage,
+  closeConsoleSession,
+  openConsoleSession,
   screenshot,
   setUpServer,
-  startConsole,
+  WAIT,
   type ConsoleProcess,
   type PageProblems,
-  WAIT,
 } from './support/console-harness.js';
 
 let consoleProc: ConsoleProcess;
@@ -57,7 +55,6 @@ async function importThroughDialog(file: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  await ensureRendererBuilt();
   work = tempDir('cq-e2e-defs-');
   const source = path.join(work, 'signatures');
   fs.mkdirSync(source);
@@ -78,20 +75,19 @@ beforeAll(async () => {
     packagePath,
   ]);
   if (built.code !== 0) throw new Error(`cq defs build failed: ${built.stderr}`);
-  consoleProc = await startConsole(path.join(work, 'data'));
-  await setUpServer(consoleProc.socket);
-  browser = await launchBrowser();
-  ({ context, page, problems } = await openConsolePage(browser, consoleProc.url));
+  ({
+    proc: consoleProc,
+    browser,
+    context,
+    page,
+    problems,
+  } = await openConsoleSession(path.join(work, 'data'), (proc) => setUpServer(proc.socket)));
   const tree = page.getByRole('tree', { name: 'Servers' });
   await tree.getByRole('treeitem', { name: 'Definitions' }).first().click();
   await table().waitFor();
 }, 180_000);
 
-afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-  await consoleProc?.stop();
-});
+afterAll(() => closeConsoleSession({ context, browser, proc: consoleProc }));
 
 describe('console: definitions', () => {
   it('lists the starter set as the active one', async () => {

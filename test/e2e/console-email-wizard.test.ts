@@ -13,14 +13,13 @@ import {
   type ReceivedMail,
 } from '../fixtures/email/email-fixtures.js';
 import { tempDir } from '../helpers/temp.js';
-import { ensureRendererBuilt } from './support/build-renderer.js';
 import {
+  closeConsoleSession,
+  EXAMPLE_CUSTOMER,
   ctl,
   forwardFile,
-  launchBrowser,
-  openConsolePage,
+  openConsoleSession,
   screenshot,
-  startConsole,
   WAIT,
   type ConsoleProcess,
   type PageProblems,
@@ -51,45 +50,39 @@ async function statusOf(id: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  await ensureRendererBuilt();
   smtp = await startSmtpCapture();
   work = tempDir('cq-e2e-email-wizard-');
-  consoleProc = await startConsole(path.join(work, 'data'));
-  await ctl(consoleProc.socket, 'server.setup', {
-    setupType: 'email',
-    patch: {
-      // Samples wait for the administrator (held) instead of being released automatically.
-      samplePolicy: { automaticSubmission: false },
-      customerInformation: {
-        company: 'Example Corp',
-        account: '12345',
-        contactName: 'Alex Admin',
-        telephone: '+1 555 0100',
-        email: 'alex@example.test',
+  ({
+    proc: consoleProc,
+    browser,
+    context,
+    page,
+    problems,
+  } = await openConsoleSession(path.join(work, 'data'), async (proc) => {
+    await ctl(proc.socket, 'server.setup', {
+      setupType: 'email',
+      patch: {
+        // Samples wait for the administrator (held) instead of being released automatically.
+        samplePolicy: { automaticSubmission: false },
+        customerInformation: EXAMPLE_CUSTOMER,
+        email: {
+          submissionAddress: 'samples@av.example.test',
+          smtp: { host: '127.0.0.1', port: smtp.port, secure: false, user: '', password: '' },
+        },
       },
-      email: {
-        submissionAddress: 'samples@av.example.test',
-        smtp: { host: '127.0.0.1', port: smtp.port, secure: false, user: '', password: '' },
-      },
-    },
-  });
-  codeId = await forwardFile(
-    consoleProc.intake,
-    work,
-    'tool.exe',
-    `MZ${'\0'.repeat(62)}program code ${Date.now()}`,
-  );
-  dataId = await forwardFile(consoleProc.intake, work, 'notes.dat', `plain notes ${Date.now()}`);
-  browser = await launchBrowser();
-  ({ context, page, problems } = await openConsolePage(browser, consoleProc.url));
+    });
+    codeId = await forwardFile(
+      proc.intake,
+      work,
+      'tool.exe',
+      `MZ${'\0'.repeat(62)}program code ${Date.now()}`,
+    );
+    dataId = await forwardFile(proc.intake, work, 'notes.dat', `plain notes ${Date.now()}`);
+  }));
   await grid().waitFor();
 }, 180_000);
 
-afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-  await consoleProc?.stop();
-});
+afterAll(() => closeConsoleSession({ context, browser, proc: consoleProc }));
 
 describe('console: Scan and Deliver wizard (email)', () => {
   it('walks the wizard, fails readably on a closed SMTP port, and delivers on retry', async () => {

@@ -9,17 +9,15 @@ import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getAttributeSpec } from '../../src-shared/catalog/attributes.js';
 import { tempDir } from '../helpers/temp.js';
-import { ensureRendererBuilt } from './support/build-renderer.js';
 import {
+  closeConsoleSession,
   forwardFile,
-  launchBrowser,
-  openConsolePage,
+  openConsoleSession,
   screenshot,
   setUpServer,
-  startConsole,
+  WAIT,
   type ConsoleProcess,
   type PageProblems,
-  WAIT,
 } from './support/console-harness.js';
 
 let consoleProc: ConsoleProcess;
@@ -37,20 +35,18 @@ const rowAt = (index: number): Locator =>
   grid().locator(`[role="row"][aria-rowindex="${index + 2}"]`);
 
 beforeAll(async () => {
-  await ensureRendererBuilt();
   work = tempDir('cq-e2e-items-');
-  consoleProc = await startConsole(path.join(work, 'data'));
-  await setUpServer(consoleProc.socket);
-  browser = await launchBrowser();
-  ({ context, page, problems } = await openConsolePage(browser, consoleProc.url));
+  ({
+    proc: consoleProc,
+    browser,
+    context,
+    page,
+    problems,
+  } = await openConsoleSession(path.join(work, 'data'), (proc) => setUpServer(proc.socket)));
   await grid().waitFor();
 }, 180_000);
 
-afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-  await consoleProc?.stop();
-});
+afterAll(() => closeConsoleSession({ context, browser, proc: consoleProc }));
 
 describe('console: quarantined items', () => {
   it('shows samples forwarded with cq forward as they arrive', async () => {

@@ -9,12 +9,12 @@ import path from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/temp.js';
-import { ensureRendererBuilt } from './support/build-renderer.js';
 import {
+  closeConsoleSession,
   ctl,
   forwardFile,
-  launchBrowser,
   openConsolePage,
+  openConsoleSession,
   screenshot,
   setUpServer,
   startConsole,
@@ -58,26 +58,21 @@ function allFiles(dir: string): string[] {
 }
 
 beforeAll(async () => {
-  await ensureRendererBuilt();
   work = tempDir('cq-e2e-settings-');
   dataDir = path.join(work, 'data');
-  consoleProc = await startConsole(dataDir);
-  await setUpServer(consoleProc.socket);
-  sampleId = await forwardFile(
-    consoleProc.intake,
-    work,
-    'lost.bin',
-    'content that will go missing',
-  );
-  browser = await launchBrowser();
-  ({ context, page, problems } = await openConsolePage(browser, consoleProc.url));
+  ({
+    proc: consoleProc,
+    browser,
+    context,
+    page,
+    problems,
+  } = await openConsoleSession(dataDir, async (proc) => {
+    await setUpServer(proc.socket);
+    sampleId = await forwardFile(proc.intake, work, 'lost.bin', 'content that will go missing');
+  }));
 }, 180_000);
 
-afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-  await consoleProc?.stop();
-});
+afterAll(() => closeConsoleSession({ context, browser, proc: consoleProc }));
 
 describe('console: server properties', () => {
   it('has every tab of the server Properties', async () => {

@@ -6,13 +6,11 @@ import path from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/temp.js';
-import { ensureRendererBuilt } from './support/build-renderer.js';
 import {
+  closeConsoleSession,
   ctl,
-  launchBrowser,
-  openConsolePage,
+  openConsoleSession,
   screenshot,
-  startConsole,
   WAIT,
   type ConsoleProcess,
   type PageProblems,
@@ -31,17 +29,16 @@ const button = (name: string): Locator =>
   page.getByRole('dialog').getByRole('button', { name, exact: true });
 
 beforeAll(async () => {
-  await ensureRendererBuilt();
-  consoleProc = await startConsole(path.join(tempDir('cq-e2e-wizard-'), 'data'));
-  browser = await launchBrowser();
-  ({ context, page, problems } = await openConsolePage(browser, consoleProc.url));
+  ({
+    proc: consoleProc,
+    browser,
+    context,
+    page,
+    problems,
+  } = await openConsoleSession(path.join(tempDir('cq-e2e-wizard-'), 'data')));
 }, 180_000);
 
-afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-  await consoleProc?.stop();
-});
+afterAll(() => closeConsoleSession({ context, browser, proc: consoleProc }));
 
 describe('console: first-run setup wizard', () => {
   it('opens by itself on a server that is not set up', async () => {

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { runCq, startCq, type CqProcess } from '../../helpers/cli.js';
-import { REPO_ROOT } from './build-renderer.js';
+import { REPO_ROOT, ensureRendererBuilt } from './build-renderer.js';
 
 /** Where screenshots go (git-ignored). */
 export const ARTIFACTS_DIR = path.join(REPO_ROOT, 'test', 'e2e', 'artifacts');
@@ -60,6 +60,15 @@ export async function startConsole(
   return { process: proc, url, intake, socket, dataDir, stop: () => proc.stop() };
 }
 
+/** The customer information the end-to-end servers are set up with. */
+export const EXAMPLE_CUSTOMER = {
+  company: 'Example Corp',
+  account: '12345',
+  contactName: 'Alex Admin',
+  telephone: '+1 555 0100',
+  email: 'alex@example.test',
+} as const;
+
 /** Set a server up without the wizard (customer information filled in). */
 export async function setUpServer(socket: string): Promise<void> {
   const result = await runCq([
@@ -70,13 +79,7 @@ export async function setUpServer(socket: string): Promise<void> {
     JSON.stringify({
       setupType: 'internet',
       patch: {
-        customerInformation: {
-          company: 'Example Corp',
-          account: '12345',
-          contactName: 'Alex Admin',
-          telephone: '+1 555 0100',
-          email: 'alex@example.test',
-        },
+        customerInformation: EXAMPLE_CUSTOMER,
       },
     }),
   ]);
@@ -126,6 +129,45 @@ export async function openConsolePage(
   });
   await page.goto(url);
   return { context, page, problems };
+}
+
+/** A console and a browser page on it, for the tests of one file. */
+export interface ConsoleSession {
+  readonly proc: ConsoleProcess;
+  readonly browser: Browser;
+  readonly context: BrowserContext;
+  readonly page: Page;
+  readonly problems: PageProblems;
+}
+
+/**
+ * Build the renderer if needed, start a console on `dataDir`, let `prepare` set up its server
+ * before any page is open, then open a page on it. Whatever was started is stopped again when
+ * a later step fails.
+ */
+export async function openConsoleSession(
+  dataDir: string,
+  prepare?: (proc: ConsoleProcess) => Promise<unknown>,
+): Promise<ConsoleSession> {
+  await ensureRendererBuilt();
+  const proc = await startConsole(dataDir);
+  let browser: Browser | undefined;
+  try {
+    await prepare?.(proc);
+    browser = await launchBrowser();
+    return { proc, browser, ...(await openConsolePage(browser, proc.url)) };
+  } catch (error) {
+    await browser?.close();
+    await proc.stop();
+    throw error;
+  }
+}
+
+/** Close what a session opened (any of it may be missing after a failed start). */
+export async function closeConsoleSession(session: Partial<ConsoleSession>): Promise<void> {
+  await session.context?.close();
+  await session.browser?.close();
+  await session.proc?.stop();
 }
 
 /** Save a screenshot as a test artifact. */
