@@ -220,6 +220,7 @@ const COLUMNS: readonly [string, number][] = [
   ['p99 ms', 8],
   ['server CPU', 11],
   ['bench CPU', 10],
+  ['CPU ms/sample', 14],
 ];
 
 function row(cells: readonly string[]): string {
@@ -240,6 +241,7 @@ function resultRow(label: string, r: RunResult): string {
     percentile(sorted, 99).toFixed(1),
     `${((100 * r.serverCpu) / r.seconds).toFixed(0)}%`,
     `${((100 * r.benchCpu) / r.seconds).toFixed(0)}%`,
+    ((1000 * r.serverCpu) / r.samples).toFixed(3),
   ]);
 }
 
@@ -331,7 +333,8 @@ export async function run(args: string[]): Promise<void> {
       console.log('');
       console.log(row(COLUMNS.map(([name]) => name)));
       for (const [label, result] of results) console.log(resultRow(label, result));
-      console.log('(server CPU and bench CPU: share of one core, threads included)');
+      console.log('(server CPU and bench CPU: share of one core, threads included;');
+      console.log(' CPU ms/sample: server CPU time per sample, less sensitive to a busy machine)');
       console.log('');
     }
     for (const [label, r] of results) {
