@@ -16,6 +16,7 @@ import {
   type MouseEvent,
   type ReactNode,
 } from 'react';
+import { MAX_COLUMN_WIDTH, MIN_COLUMN_WIDTH, clampWidth } from '../lib/column-layout.js';
 
 /** One column. */
 export interface ListColumn<Row> {
@@ -45,6 +46,10 @@ export interface ListViewProps<Row> {
   readonly sortColumn?: string;
   readonly sortOrder?: 'asc' | 'desc';
   readonly onSort?: (columnId: string) => void;
+  /** A column's edge was dragged (or moved with the arrow keys) to a new width. */
+  readonly onResizeColumn?: (columnId: string, width: number) => void;
+  /** A column header was dropped before another one (null: after the last). */
+  readonly onMoveColumn?: (columnId: string, beforeId: string | null) => void;
   /** Changes when the content is replaced (new sort or filter): scroll back to the top. */
   readonly resetToken?: number;
   readonly onVisibleRangeChange?: (first: number, last: number) => void;
@@ -67,6 +72,10 @@ export interface ListViewProps<Row> {
 }
 
 const HEADER_HEIGHT = 26;
+/** Pixels an arrow key widens or narrows a column by. */
+const RESIZE_STEP = 10;
+/** The drag payload type of a column header being moved. */
+const COLUMN_DRAG_TYPE = 'application/x-cq-column';
 
 interface RowProps<Row> {
   readonly gridId: string;
@@ -115,6 +124,66 @@ function RowView<Row>(props: RowProps<Row>): ReactNode {
 
 const Row = memo(RowView) as typeof RowView;
 
+/**
+ * The grip on a header's right edge: drag it to resize the column, or focus it and use the
+ * arrow keys. A separator with a value, as ARIA describes resizable splitters.
+ */
+function ColumnResizer(props: {
+  readonly label: string;
+  readonly width: number;
+  readonly onResize: (width: number) => void;
+  /** A drag of the grip starts (true) or ends (false): the header must not start a move. */
+  readonly onDragging: (dragging: boolean) => void;
+}): ReactNode {
+  const drag = useRef<{ startX: number; startWidth: number } | null>(null);
+  // A focusable separator is a widget in ARIA (it has a value the keys change); the lint rules
+  // only know the static kind.
+  /* eslint-disable jsx-a11y/no-noninteractive-element-interactions, jsx-a11y/no-noninteractive-tabindex */
+  return (
+    <div
+      role="separator"
+      aria-orientation="vertical"
+      aria-label={`Resize ${props.label}`}
+      aria-valuenow={props.width}
+      aria-valuemin={MIN_COLUMN_WIDTH}
+      aria-valuemax={MAX_COLUMN_WIDTH}
+      tabIndex={0}
+      className="lv-resize"
+      onMouseDown={(event) => event.stopPropagation()}
+      onPointerDown={(event) => {
+        event.preventDefault();
+        event.stopPropagation();
+        event.currentTarget.setPointerCapture(event.pointerId);
+        drag.current = { startX: event.clientX, startWidth: props.width };
+        props.onDragging(true);
+      }}
+      onPointerMove={(event) => {
+        const start = drag.current;
+        if (!start) return;
+        props.onResize(clampWidth(start.startWidth + event.clientX - start.startX));
+      }}
+      onPointerUp={(event) => {
+        drag.current = null;
+        event.currentTarget.releasePointerCapture(event.pointerId);
+        props.onDragging(false);
+      }}
+      onPointerCancel={() => {
+        drag.current = null;
+        props.onDragging(false);
+      }}
+      onKeyDown={(event) => {
+        const step =
+          event.key === 'ArrowRight' ? RESIZE_STEP : event.key === 'ArrowLeft' ? -RESIZE_STEP : 0;
+        if (step === 0) return;
+        event.preventDefault();
+        event.stopPropagation();
+        props.onResize(clampWidth(props.width + step));
+      }}
+    />
+  );
+  /* eslint-enable jsx-a11y/no-noninteractive-element-interactions, jsx-a11y/no-noninteractive-tabindex */
+}
+
 /** A virtualised grid. */
 export function ListView<Row>(props: ListViewProps<Row>): ReactNode {
   const {
@@ -131,6 +200,8 @@ export function ListView<Row>(props: ListViewProps<Row>): ReactNode {
   const ref = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
   const [viewport, setViewport] = useState(600);
+  // While a column edge is dragged, headers must not start moving columns.
+  const [resizing, setResizing] = useState(false);
   const keyboardMove = useRef(false);
   // Row handlers stay the same functions across renders (so memoised rows are not redrawn);
   // they read the latest props when called.
@@ -326,6 +397,27 @@ export function ListView<Row>(props: ListViewProps<Row>): ReactNode {
                 aria-sort={ariaSort}
                 className="lv-cell"
                 style={{ width: column.width }}
+                tabIndex={-1}
+                draggable={props.onMoveColumn !== undefined && !resizing}
+                onDragStart={(event) => {
+                  event.dataTransfer.setData(COLUMN_DRAG_TYPE, column.id);
+                  event.dataTransfer.effectAllowed = 'move';
+                }}
+                onDragOver={(event) => {
+                  if (!event.dataTransfer.types.includes(COLUMN_DRAG_TYPE)) return;
+                  event.preventDefault();
+                  event.dataTransfer.dropEffect = 'move';
+                }}
+                onDrop={(event) => {
+                  const moved = event.dataTransfer.getData(COLUMN_DRAG_TYPE);
+                  if (!moved) return;
+                  event.preventDefault();
+                  // Dropped on its right half: after this column, else before it.
+                  const rect = event.currentTarget.getBoundingClientRect();
+                  const after = event.clientX > rect.left + rect.width / 2;
+                  const before = after ? (columns[c + 1]?.id ?? null) : column.id;
+                  if (moved !== before) props.onMoveColumn?.(moved, before);
+                }}
               >
                 {column.sortable === false || !props.onSort ? (
                   <span className="lv-head-label">{column.label}</span>
@@ -343,6 +435,14 @@ export function ListView<Row>(props: ListViewProps<Row>): ReactNode {
                     </span>
                   </button>
                 )}
+                {props.onResizeColumn ? (
+                  <ColumnResizer
+                    label={column.label}
+                    width={column.width}
+                    onResize={(width) => props.onResizeColumn?.(column.id, width)}
+                    onDragging={setResizing}
+                  />
+                ) : null}
               </div>
             );
           })}

@@ -327,6 +327,47 @@ describe('console: quarantined items', () => {
     await dark.close();
   });
 
+  it('resizes and reorders columns, and opens them as they were left', async () => {
+    const header = (name: string): Locator =>
+      grid().getByRole('columnheader', { name: new RegExp(`^${name}`) });
+    const headerNames = async (): Promise<string[]> =>
+      (await grid().getByRole('columnheader').allTextContents()).map((t) =>
+        t.replace(/[▲▼]/g, '').trim(),
+      );
+    const widthOf = async (name: string): Promise<number> =>
+      Math.round((await header(name).boundingBox())!.width);
+
+    const before = await widthOf('File Name');
+    const grip = grid().getByRole('separator', { name: 'Resize File Name' });
+    const box = (await grip.boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width / 2 + 80, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.up();
+    await poll(() => widthOf('File Name')).toBe(before + 80);
+    // The grip is a focusable separator: the arrow keys resize too.
+    await grip.focus();
+    await page.keyboard.press('ArrowRight');
+    await poll(() => grip.getAttribute('aria-valuenow')).toBe(String(before + 90));
+
+    expect((await headerNames())[0]).toBe('File Name');
+    await header('Computer').dragTo(header('File Name'), { targetPosition: { x: 5, y: 10 } });
+    await poll(async () => (await headerNames()).slice(0, 2)).toEqual(['Computer', 'File Name']);
+    // Cells follow their headers.
+    expect(
+      await dataRow(/alpha\.exe/)
+        .getByRole('gridcell')
+        .first()
+        .textContent(),
+    ).toBe('ws-alpha.example.test');
+
+    await page.reload();
+    await grid().waitFor();
+    await poll(async () => (await headerNames()).slice(0, 2)).toEqual(['Computer', 'File Name']);
+    expect(await widthOf('File Name')).toBe(before + 90);
+    await screenshot(page, 'items-columns');
+  });
+
   it('reported no script errors or policy violations', () => {
     expect(problems.errors).toEqual([]);
   });

@@ -9,12 +9,47 @@ import type { SampleSortKey, SampleSummary } from '../../../src-shared/api/contr
 import { SAMPLE_STATUSES, SAMPLE_STATUS_INFO } from '../../../src-shared/catalog/tokens.js';
 import { ListView, type Gesture, type ListColumn } from '../../components/ListView.js';
 import { MenuPopup } from '../../components/Menu.js';
+import {
+  arrangeColumns,
+  moveColumn,
+  parseLayout,
+  type ColumnLayout,
+} from '../../lib/column-layout.js';
 import { columnsFor } from '../../lib/columns.js';
 import { offeredAction } from '../../lib/sample-actions.js';
 import { PAGE_SIZE } from '../../store/list-slice.js';
 import { isRowSelected } from '../../store/selection-slice.js';
 import { useApp, useAppStore } from '../../store/store.js';
 import { sampleMenuItems } from './sample-menu.js';
+
+/** Where the column arrangement of each setup type is kept between sessions. */
+const layoutKey = (setupType: string): string => `cq.list.columns.${setupType}`;
+
+/** The administrator's column order and widths for a setup type, kept in local storage. */
+function useColumnLayout(setupType: string): [ColumnLayout, (next: ColumnLayout) => void] {
+  const [layouts, setLayouts] = useState<Record<string, ColumnLayout>>({});
+  const layout = layouts[setupType] ?? parseLayout(readStored(layoutKey(setupType)));
+  const set = useCallback(
+    (next: ColumnLayout) => {
+      setLayouts((current) => ({ ...current, [setupType]: next }));
+      try {
+        localStorage.setItem(layoutKey(setupType), JSON.stringify(next));
+      } catch {
+        // Storage full or switched off: the arrangement lasts for this session only.
+      }
+    },
+    [setupType],
+  );
+  return [layout, set];
+}
+
+function readStored(key: string): string | null {
+  try {
+    return localStorage.getItem(key);
+  } catch {
+    return null;
+  }
+}
 
 /** Id of the item grid (the context-menu and tests refer to it). */
 export const SAMPLE_GRID_ID = 'sample-grid';
@@ -56,16 +91,18 @@ export function SamplePane({ serverId }: { serverId: string }): ReactNode {
     const timer = setInterval(() => setNow(Date.now()), 30_000);
     return () => clearInterval(timer);
   }, []);
+  const setupType = info?.setupType ?? 'internet';
+  const [layout, setLayout] = useColumnLayout(setupType);
   const columns = useMemo<ListColumn<SampleSummary>[]>(
     () =>
-      columnsFor(info?.setupType ?? 'internet').map((c) => ({
+      arrangeColumns(columnsFor(setupType), layout).map((c) => ({
         id: c.id,
         label: c.label,
         width: c.width,
         ...(c.align ? { align: c.align } : {}),
         text: (row: SampleSummary) => c.text(row, now),
       })),
-    [info?.setupType, now],
+    [setupType, layout, now],
   );
 
   const getRow = useCallback(
@@ -158,6 +195,19 @@ export function SamplePane({ serverId }: { serverId: string }): ReactNode {
         sortColumn={list.sort}
         sortOrder={list.order}
         onSort={(id) => actions.sortBy(id as SampleSortKey)}
+        onResizeColumn={(id, width) =>
+          setLayout({ ...layout, widths: { ...layout.widths, [id]: width } })
+        }
+        onMoveColumn={(id, beforeId) =>
+          setLayout({
+            ...layout,
+            order: moveColumn(
+              columns.map((c) => c.id),
+              id,
+              beforeId,
+            ),
+          })
+        }
         resetToken={list.resetToken}
         onVisibleRangeChange={actions.setVisibleRange}
         onRowPointer={onPointer}
