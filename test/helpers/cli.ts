@@ -44,7 +44,10 @@ export interface CqProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Start `cq args…` and wait until it printed `listening` lines for every name in `expect`. */
+/**
+ * Start `cq args…` and wait until it printed `listening` lines for every name in `expect`, as
+ * many for a name as it appears there (`['control', 'control']`: the socket and TCP lines).
+ */
 export function startCq(args: readonly string[], expect: readonly string[]): Promise<CqProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CQ, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -69,7 +72,11 @@ export function startCq(args: readonly string[], expect: readonly string[]): Pro
         if (!list.includes(match[2]!)) list.push(match[2]!);
         listening.set(match[1]!, list);
       }
-      if (!settled && expect.every((name) => listening.has(name))) {
+      const enough = expect.every(
+        (name) =>
+          (listening.get(name)?.length ?? 0) >= expect.filter((other) => other === name).length,
+      );
+      if (!settled && enough) {
         settled = true;
         resolve(handle);
       }

@@ -55,7 +55,8 @@ describe('server, forward, ctl, user, audit', () => {
         '--socket',
         socket,
       ],
-      ['intake', 'control'],
+      // The local socket's line and the TCP listener's line.
+      ['intake', 'control', 'control'],
     );
     intake = server.listening.get('intake')![0]!;
     control = server.listening.get('control')!.find((a) => a !== socket)!;
