@@ -190,9 +190,6 @@ export class DecodePool {
   ): Promise<ReceivedBody> {
     if (spec.encoding !== null) throw new Error('DecodePool.receive takes bodies without base64');
     if (this.script === null) throw new Error('the decode thread script is missing');
-    if (spec.sampleSize > spec.maxSampleSize) {
-      throw new WireError('overrun', [spec.maxSampleSize, spec.sampleSize], 413);
-    }
     const thread = this.pick(this.script);
     const id = this.nextId++;
     const session = thread.open(id, spec, tempPath);

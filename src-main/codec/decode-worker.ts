@@ -88,22 +88,18 @@ const WHOLE_BUDGET = 96 * 1024 * 1024;
 const WHOLE_MAX = 8 * 1024 * 1024;
 let wholeInUse = 0;
 
-/** The `whole` limits for a body: its own size while the budget lasts, else none (stream). */
-function wholeFor(spec: DecodeSpec): { whole?: { maxBody: number; maxSample: number } } {
-  const need = (spec.contentLength ?? Infinity) + spec.sampleSize;
-  if (spec.contentLength === undefined || spec.contentLength > WHOLE_MAX) return {};
-  if (spec.sampleSize > WHOLE_MAX || wholeInUse + need > WHOLE_BUDGET) return {};
+/**
+ * Take a body's share of the budget for reading it whole: its declared length plus its sample
+ * size, or nothing (0) when it is too large, has no declared length, or the budget is spent;
+ * then it is streamed.
+ */
+function reserveWhole(spec: DecodeSpec): number {
+  const { contentLength, sampleSize } = spec;
+  if (contentLength === undefined || contentLength > WHOLE_MAX || sampleSize > WHOLE_MAX) return 0;
+  const need = contentLength + sampleSize;
+  if (wholeInUse + need > WHOLE_BUDGET) return 0;
   wholeInUse += need;
-  bodyCharge.set(spec, need);
-  return { whole: { maxBody: WHOLE_MAX, maxSample: WHOLE_MAX } };
-}
-
-/** What each body read whole holds of the budget, until it is done. */
-const bodyCharge = new WeakMap<DecodeSpec, number>();
-
-function releaseWhole(spec: DecodeSpec): void {
-  wholeInUse -= bodyCharge.get(spec) ?? 0;
-  bodyCharge.delete(spec);
+  return need;
 }
 
 function fsync(fd: number): Promise<void> {
@@ -124,11 +120,15 @@ async function decodeBody(id: number, spec: DecodeSpec, tempPath: string): Promi
   const arrivals = new Arrivals((bytes) => send({ op: 'consumed', id, bytes }));
   const body: Body = { arrivals, fd, written: 0 };
   bodies.set(id, body);
+  const charge = reserveWhole(spec);
   let reply: DecodeReply;
   try {
     // The chunks are this thread's (moved here): unscrambling may happen in place, after the
     // bytes as received have gone to the file.
-    const result = await decodeSample(arrivals, spec, { ownsInput: true, ...wholeFor(spec) });
+    const result = await decodeSample(arrivals, spec, {
+      ownsInput: true,
+      ...(charge > 0 ? { whole: { maxBody: WHOLE_MAX, maxSample: WHOLE_MAX } } : {}),
+    });
     if (body.failure) throw body.failure;
     await fsync(fd);
     reply = { op: 'done', id, result, storedSize: body.written };
@@ -144,7 +144,7 @@ async function decodeBody(id: number, spec: DecodeSpec, tempPath: string): Promi
           }
         : { op: 'failed', id, message: String(body.failure ?? error) };
   } finally {
-    releaseWhole(spec);
+    wholeInUse -= charge;
     bodies.delete(id);
     await close(fd);
   }

@@ -357,6 +357,28 @@ describe('§4.1 content verification of large bodies (received on a decode threa
     await expectNothingLeft(before);
   });
 
+  it('a large body sent chunked (no Content-Length) is streamed on a thread and checked', async () => {
+    const chunked = (bytes: Buffer, overrides: Record<string, string> = {}) => {
+      const { headers, body } = forwardRequest(bytes, overrides);
+      delete headers['Content-Length'];
+      return post({ ...headers, 'Transfer-Encoding': 'chunked' }, body);
+    };
+    const received = server.context.decodePool.stats.received;
+    const bytes = randomBytes(LARGE);
+    const ok = await chunked(bytes, { 'X-Platform-Host': 'chunked.example.test' });
+    expect(ok.status).toBe(201);
+    expect(server.context.decodePool.stats.received).toBe(received + 1);
+    const row = server.context.store.samples.get(Number(ok.headers['x-sample-id']))!;
+    expect(md5(decodeBlob(readFileSync(server.context.store.blobs.pathFor(row.blobSha256))))).toBe(
+      md5(bytes),
+    );
+    const before = countSamples();
+    const bad = await chunked(randomBytes(LARGE), { 'X-Sample-Checksum': 'F'.repeat(32) });
+    expect(bad.status).toBe(400);
+    expect(bad.xError?.split(' ')[0]).toBe('sample');
+    await expectNothingLeft(before);
+  });
+
   it('a large body that does not inflate → 400 unpackage, nothing stored', async () => {
     const before = countSamples();
     // A stored block whose length check (NLEN) fails: undecodable from the first bytes on.

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src-main/server/store/database.js';
 import { LogRepo } from '../../src-main/server/store/log-repo.js';
 import { SettingsRepo } from '../../src-main/server/store/settings-repo.js';
+import { TargetsRepo } from '../../src-main/server/store/targets-repo.js';
 import { UsersRepo } from '../../src-main/server/store/users-repo.js';
 import type Database from 'better-sqlite3';
 
@@ -83,5 +84,41 @@ describe('SettingsRepo', () => {
     expect(settings.remove('flag')).toBe(true);
     expect(() => settings.set('bad', undefined)).toThrow(TypeError);
     expect(settings.keys()).toEqual(['general']);
+  });
+});
+
+describe('TargetsRepo sightings', () => {
+  const sighting = {
+    platformKey: 'GUID-1',
+    host: 'ws-1.example.test',
+    addresses: ['10.0.0.1'],
+    guid: 'GUID-1',
+    defcastPort: 8849,
+    distributor: null,
+    seenAt: 1_000_000,
+  };
+
+  it('writes a burst of identical sightings once, and any change or a stale last-seen at once', () => {
+    const targets = new TargetsRepo(db);
+    const changes = (): number =>
+      (db.prepare('SELECT total_changes() AS n').get() as { n: number }).n;
+    const first = targets.recordSighting(sighting);
+    expect(first).toMatchObject({ host: 'ws-1.example.test', lastSeen: 1_000_000 });
+    const before = changes();
+    // The same endpoint a few seconds later: nothing worth a write.
+    expect(targets.recordSighting({ ...sighting, seenAt: 1_005_000 }).lastSeen).toBe(1_000_000);
+    expect(changes()).toBe(before);
+    // A new address is written at once.
+    const moved = targets.recordSighting({
+      ...sighting,
+      addresses: ['10.0.0.2'],
+      seenAt: 1_006_000,
+    });
+    expect(moved).toMatchObject({ addresses: ['10.0.0.2'], lastSeen: 1_006_000 });
+    // Last seen more than 10 s ago is brought up to date.
+    expect(
+      targets.recordSighting({ ...sighting, addresses: ['10.0.0.2'], seenAt: 1_020_000 }).lastSeen,
+    ).toBe(1_020_000);
+    expect(targets.list()).toHaveLength(1);
   });
 });

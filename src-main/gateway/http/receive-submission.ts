@@ -60,10 +60,15 @@ export async function receiveSubmission(
   ctx: ReceiveContext,
 ): Promise<ReceivedSubmission> {
   const { store } = ctx;
-  const received = await receiveIntoTempBlob(body, req, store.blobs, ctx.maxSampleSize);
+  const received = await receiveIntoTempBlob(
+    body.iterator({ destroyOnReturn: false }),
+    req,
+    store.blobs,
+    ctx.maxSampleSize,
+  );
   const { decoded } = received;
   try {
-    await received.install();
+    await received.install(false);
     await store.syncBlobDirs();
     const now = Date.now();
     const attributes: Record<string, string> = { ...req.attributes };

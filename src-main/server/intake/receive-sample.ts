@@ -11,7 +11,6 @@ import {
   createBlobEncoder,
   decodeSample,
   encodeBlob,
-  type DecodeHooks,
   type DecodeResult,
 } from '../../codec/content.js';
 import type { DecodePool } from '../../codec/decode-pool.js';
@@ -82,21 +81,21 @@ export function precheckSample(req: SampleRequest, deps: ReceiveDeps): void {
   }
 }
 
-/**
- * Where the at-rest bytes of a body go while it is read: streamed into a temp file, or (small
- * bodies) gathered in memory and written by an I/O thread in one request once verified.
- */
-interface BlobSink {
-  readonly hooks: DecodeHooks;
-  /** All bytes are in: flush what is buffered. Resolves with the stored size. */
-  finish(): Promise<number>;
+/** A body received and verified, its at-rest bytes ready to be put in place or thrown away. */
+export interface ReceivedBlob {
+  readonly decoded: DecodeResult;
+  readonly storedSize: number;
   /**
-   * Put the verified bytes in place under their hash (durable at the next directory sync).
+   * Put it in place under its SHA-256 (durable at the blob store's next directory sync).
    * `known`: the content already has a row, so its file must never be seen half written.
    */
-  install(sha256: string, known: boolean): Promise<void>;
-  /** Throw away what was written. */
+  install(known: boolean): Promise<void>;
   abort(): Promise<void>;
+}
+
+/** The wire form deflate + xor-vampish is exactly the at-rest form: such bodies are kept as received. */
+function storedAsReceived(req: SampleRequest): boolean {
+  return req.plan.compression === 'deflate' && req.plan.scrambling === 'xor-vampish';
 }
 
 /** Largest body kept in memory until verified (then written in one go). */
@@ -105,8 +104,8 @@ const SMALL_BODY = 64 * 1024;
 const SMALL_SAMPLE_AS_RECEIVED = 256 * 1024;
 const SMALL_SAMPLE_ENCODED = 64 * 1024;
 
-function isSmall(req: SampleRequest, storeAsReceived: boolean): boolean {
-  const maxSample = storeAsReceived ? SMALL_SAMPLE_AS_RECEIVED : SMALL_SAMPLE_ENCODED;
+function isSmall(req: SampleRequest): boolean {
+  const maxSample = storedAsReceived(req) ? SMALL_SAMPLE_AS_RECEIVED : SMALL_SAMPLE_ENCODED;
   return (
     req.contentLength !== undefined &&
     req.contentLength <= SMALL_BODY &&
@@ -114,119 +113,136 @@ function isSmall(req: SampleRequest, storeAsReceived: boolean): boolean {
   );
 }
 
-/** Gather a small body's at-rest bytes in memory. */
-function memorySink(blobs: BlobStore, storeAsReceived: boolean): BlobSink {
+/**
+ * A small body: verified in memory, then written by an I/O thread in one request
+ * (`BlobStore.storeWhole`); nothing touches the disk for a refused one.
+ */
+async function receiveInMemory(
+  input: AsyncIterable<Uint8Array>,
+  req: SampleRequest,
+  blobs: BlobStore,
+  maxSampleSize: number,
+): Promise<ReceivedBlob> {
+  const asReceived = storedAsReceived(req);
   const pieces: Buffer[] = [];
-  let stored: Buffer[] = [];
   const gather = (chunk: Buffer): void => {
     pieces.push(chunk);
   };
+  const decoded = await decodeSample(
+    input,
+    decodeSpecFor(req, maxSampleSize),
+    asReceived ? { onUnencoded: gather } : { onDecoded: gather },
+  );
+  // Small by definition: deflating it here costs less than a trip to the thread pool.
+  const stored = asReceived ? pieces : [encodeBlob(Buffer.concat(pieces))];
   return {
-    hooks: storeAsReceived ? { onUnencoded: gather } : { onDecoded: gather },
-    finish: () => {
-      // Small by definition: deflating it here costs less than a trip to the thread pool.
-      stored = storeAsReceived ? pieces : [encodeBlob(Buffer.concat(pieces))];
-      return Promise.resolve(stored.reduce((n, c) => n + c.length, 0));
-    },
-    install: async (sha256, known) => {
-      await blobs.storeWhole(stored, sha256, { throughTemp: known });
+    decoded,
+    storedSize: stored.reduce((n, c) => n + c.length, 0),
+    install: async (known) => {
+      await blobs.storeWhole(stored, decoded.sha256, { throughTemp: known });
     },
     abort: () => Promise.resolve(),
   };
 }
 
-/** A temp file a decode thread has written and fsynced. */
-function adoptedSink(blobs: BlobStore, temp: TempBlob, storedSize: number): BlobSink {
+/** A large body stored as received: written and verified on a decode thread. */
+async function receiveOnThread(
+  input: AsyncIterable<Uint8Array>,
+  req: SampleRequest,
+  blobs: BlobStore,
+  maxSampleSize: number,
+  pool: DecodePool,
+): Promise<ReceivedBlob> {
+  const tempPath = blobs.tempPath();
+  // The thread removes the temp file of a refused body; after a thread failure it may not
+  // have been able to (recovery at start would, but there is no need to wait for that).
+  const received = await pool
+    .receive(input, decodeSpecFor(req, maxSampleSize), tempPath)
+    .catch(async (error: unknown) => {
+      await fs.promises.rm(tempPath, { force: true }).catch(() => undefined);
+      throw error;
+    });
+  const temp = blobs.adoptTemp(tempPath);
+  return installable(blobs, temp, received.result, received.storedSize);
+}
+
+/** A finished temp blob as a ReceivedBlob. */
+function installable(
+  blobs: BlobStore,
+  temp: TempBlob,
+  decoded: DecodeResult,
+  storedSize: number,
+): ReceivedBlob {
   return {
-    hooks: {},
-    finish: () => Promise.resolve(storedSize),
-    install: async (sha256) => {
-      await blobs.install(temp, sha256);
+    decoded,
+    storedSize,
+    // A rename into place: never half written, whether the content is known or not.
+    install: async () => {
+      await blobs.install(temp, decoded.sha256);
     },
     abort: () => temp.abort(),
   };
 }
 
-/** Stream a body's at-rest bytes into a temp file as they are decoded. */
-async function streamedSink(blobs: BlobStore, storeAsReceived: boolean): Promise<BlobSink> {
-  const temp = await blobs.createTemp();
-  if (storeAsReceived) {
-    return {
-      hooks: { onUnencoded: (chunk) => temp.write(chunk) },
-      finish: async () => (await temp.finish()).storedSize,
-      install: async (sha256) => {
-        await blobs.install(temp, sha256);
-      },
-      abort: () => temp.abort(),
-    };
-  }
-  const encoder = createBlobEncoder();
-  const encoded = (async () => {
-    for await (const chunk of encoder) await temp.write(chunk as Buffer);
-  })();
-  // A failure shows at finish; until then nobody waits on it.
-  encoded.catch(() => undefined);
-  return {
-    hooks: {
-      onDecoded: async (chunk) => {
-        if (!encoder.write(chunk)) await once(encoder, 'drain');
-      },
-    },
-    finish: async () => {
-      encoder.end();
-      await encoded;
-      return (await temp.finish()).storedSize;
-    },
-    install: async (sha256) => {
-      await blobs.install(temp, sha256);
-    },
-    abort: async () => {
-      encoder.destroy();
-      await temp.abort();
-    },
-  };
-}
-
-/** A body received into a finished temp blob, verified, ready to install or throw away. */
-export interface ReceivedBlob {
-  readonly decoded: DecodeResult;
-  readonly storedSize: number;
-  /** Put it in place under its SHA-256 (durable at the blob store's next directory sync). */
-  install(): Promise<void>;
-  abort(): Promise<void>;
-}
-
 /**
  * Stream a body into a temp blob of `blobs` in the at-rest form while decoding and verifying
- * it, as intake does for large bodies (the gateway's submissions take this path). A refused
- * body leaves nothing behind.
+ * it (large bodies on the event loop; the gateway's submissions). A refused body leaves
+ * nothing behind.
  */
 export async function receiveIntoTempBlob(
-  body: Readable,
+  input: AsyncIterable<Uint8Array>,
   req: SampleRequest,
   blobs: BlobStore,
   maxSampleSize: number,
 ): Promise<ReceivedBlob> {
-  const storeAsReceived =
-    req.plan.compression === 'deflate' && req.plan.scrambling === 'xor-vampish';
-  const sink = await streamedSink(blobs, storeAsReceived);
+  const temp = await blobs.createTemp();
+  const encoder = storedAsReceived(req) ? undefined : createBlobEncoder();
+  const encoded = encoder
+    ? (async () => {
+        for await (const chunk of encoder) await temp.write(chunk as Buffer);
+      })()
+    : Promise.resolve();
+  // A failure shows once the body is in; until then nobody waits on it.
+  encoded.catch(() => undefined);
   try {
     const decoded = await decodeSample(
-      body.iterator({ destroyOnReturn: false }),
+      input,
       decodeSpecFor(req, maxSampleSize),
-      sink.hooks,
+      encoder
+        ? {
+            onDecoded: async (chunk) => {
+              if (!encoder.write(chunk)) await once(encoder, 'drain');
+            },
+          }
+        : { onUnencoded: (chunk) => temp.write(chunk) },
     );
-    const storedSize = await sink.finish();
-    return {
-      decoded,
-      storedSize,
-      install: () => sink.install(decoded.sha256, false),
-      abort: () => sink.abort(),
-    };
+    encoder?.end();
+    await encoded;
+    const { storedSize } = await temp.finish();
+    return installable(blobs, temp, decoded, storedSize);
   } catch (error) {
-    await sink.abort().catch(() => undefined);
+    encoder?.destroy();
+    await temp.abort().catch(() => undefined);
     throw error;
   }
+}
+
+/** Receive a body the cheapest way its size and form allow. */
+function receiveBody(
+  body: Readable,
+  req: SampleRequest,
+  deps: ReceiveDeps,
+  maxSampleSize: number,
+): Promise<ReceivedBlob> {
+  const blobs = deps.store.blobs;
+  // Stopping early (a refused body) must not destroy the socket: the answer still has to go out.
+  const input = body.iterator({ destroyOnReturn: false });
+  if (isSmall(req)) return receiveInMemory(input, req, blobs, maxSampleSize);
+  const pool = deps.decodePool;
+  if (pool?.available && storedAsReceived(req) && req.plan.encoding === null) {
+    return receiveOnThread(input, req, blobs, maxSampleSize, pool);
+  }
+  return receiveIntoTempBlob(input, req, blobs, maxSampleSize);
 }
 
 /** Receive, verify and durably store one sample body. */
@@ -237,41 +253,11 @@ export async function receiveSample(
 ): Promise<ReceiveResult> {
   const { store, quota } = deps;
   const limits = deps.limits();
-  // The wire form deflate + xor-vampish is exactly the at-rest form: keep it as received.
-  const storeAsReceived =
-    req.plan.compression === 'deflate' && req.plan.scrambling === 'xor-vampish';
-  const small = isSmall(req, storeAsReceived);
-  // A large body whose wire form is its at-rest form is received on a decode thread.
-  const pool =
-    !small && storeAsReceived && req.plan.encoding === null && deps.decodePool?.available
-      ? deps.decodePool
-      : undefined;
-  let sink: BlobSink | undefined;
   const reservation = quota.reserve(req.sampleSize);
+  let received: ReceivedBlob | undefined;
   try {
-    const spec = decodeSpecFor(req, limits.maxSampleSize);
-    // Stopping early (a refused body) must not destroy the socket: the answer still has to go out.
-    const input = body.iterator({ destroyOnReturn: false });
-    let decoded: DecodeResult;
-    if (pool) {
-      const tempPath = store.blobs.tempPath();
-      // The thread removes the temp file of a refused body; after a thread failure it may not
-      // have been able to (recovery at start would, but there is no need to wait for that).
-      const received = await deps
-        .decodePool!.receive(input, spec, tempPath)
-        .catch(async (error: unknown) => {
-          await fs.promises.rm(tempPath, { force: true }).catch(() => undefined);
-          throw error;
-        });
-      decoded = received.result;
-      sink = adoptedSink(store.blobs, store.blobs.adoptTemp(tempPath), received.storedSize);
-    } else {
-      sink = small
-        ? memorySink(store.blobs, storeAsReceived)
-        : await streamedSink(store.blobs, storeAsReceived);
-      decoded = await decodeSample(input, spec, sink.hooks);
-    }
-    const storedSize = await sink.finish();
+    received = await receiveBody(body, req, deps, limits.maxSampleSize);
+    const { decoded, storedSize } = received;
 
     const findDuplicate = (): number | undefined =>
       store.samples.findDuplicate(req.sampleChecksum, req.platformKey, decoded.sha256);
@@ -289,7 +275,7 @@ export async function receiveSample(
     }
     const unpin = store.blobs.pin(decoded.sha256);
     try {
-      await sink.install(decoded.sha256, !isNewBlob);
+      await received.install(!isNewBlob);
       const { result, added, after } = await store.committer.commit((): CommitOutcome => {
         // Duplicates are found here, in the commit, so that two identical forwards at once
         // cannot both make a sample. Installing a duplicate's blob found the file in place.
@@ -314,7 +300,7 @@ export async function receiveSample(
       unpin();
     }
   } catch (error) {
-    await sink?.abort().catch(() => undefined);
+    await received?.abort().catch(() => undefined);
     throw error;
   } finally {
     reservation.release();

@@ -15,7 +15,6 @@ import { BlobIo } from './blob-io.js';
 import { StoreError } from './store-error.js';
 
 const SHA256 = /^[0-9a-f]{64}$/;
-const FAN_OUT = /^[0-9a-f]{2}$/;
 
 /** Throw unless `sha256` is 64 lower-case hex digits (it becomes a file name). */
 export function assertSha256(sha256: string): void {
@@ -353,10 +352,12 @@ export class BlobStore {
    */
   private flattenFanOut(): void {
     let moved = false;
-    for (const dir of fs.readdirSync(this.blobsDir)) {
-      if (!FAN_OUT.test(dir)) continue;
+    // The 256 possible names are looked up rather than the folder listed: once flat, it may
+    // hold hundreds of thousands of blobs, and this runs at every start.
+    for (let n = 0; n < 256; n++) {
+      const dir = n.toString(16).padStart(2, '0');
       const folder = path.join(this.blobsDir, dir);
-      if (!fs.statSync(folder).isDirectory()) continue;
+      if (!fs.statSync(folder, { throwIfNoEntry: false })?.isDirectory()) continue;
       for (const name of fs.readdirSync(folder)) {
         if (!SHA256.test(name) || !name.startsWith(dir)) continue;
         const target = path.join(this.blobsDir, name);

@@ -132,6 +132,22 @@ function toDeliverySample(r: RawDeliverySample): DeliverySample {
   };
 }
 
+/** A sighting as the statements bind it. */
+type SightingParams = ReturnType<typeof sightingParams>;
+
+function sightingParams(s: TargetSighting) {
+  return {
+    host: s.host,
+    addresses: JSON.stringify(s.addresses),
+    guid: s.guid,
+    managed: s.guid !== null ? 1 : 0,
+    platform_key: s.platformKey,
+    defcast_port: s.defcastPort,
+    distributor: s.distributor,
+    seen: s.seenAt,
+  };
+}
+
 /**
  * How stale `last_seen` may get before a sighting that changes nothing else writes it: an
  * endpoint forwarding a burst of samples would otherwise rewrite its row for every one.
@@ -139,19 +155,7 @@ function toDeliverySample(r: RawDeliverySample): DeliverySample {
 const LAST_SEEN_RESOLUTION_MS = 10_000;
 
 /** True when a sighting would change nothing worth a write on the stored target. */
-function unchanged(
-  row: RawTarget,
-  p: {
-    host: string;
-    addresses: string;
-    guid: string | null;
-    managed: number;
-    platform_key: string;
-    defcast_port: number | null;
-    distributor: string | null;
-    seen: number;
-  },
-): boolean {
+function unchanged(row: RawTarget, p: SightingParams): boolean {
   return (
     row.platform_key === p.platform_key &&
     row.host === p.host &&
@@ -247,16 +251,7 @@ export class TargetsRepo {
        WHERE s.checksum = ? ORDER BY s.id`,
     );
     this.sightTx = db.transaction((s: TargetSighting): TargetRow => {
-      const params = {
-        host: s.host,
-        addresses: JSON.stringify(s.addresses),
-        guid: s.guid,
-        managed: s.guid !== null ? 1 : 0,
-        platform_key: s.platformKey,
-        defcast_port: s.defcastPort,
-        distributor: s.distributor,
-        seen: s.seenAt,
-      };
+      const params = sightingParams(s);
       // A computer selected by GUID before it ever forwarded is the same target.
       const existing =
         this.byKeyStmt.get(s.platformKey) ??
