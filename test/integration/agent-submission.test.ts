@@ -2,10 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { md5Hex } from '../../src-main/codec/content.js';
 import { writeCfb } from '../../src-main/strip/cfb-writer.js';
-import { readCfb, type CfbNode } from '../../src-main/strip/cfb.js';
+import { readCfb } from '../../src-main/strip/cfb.js';
 import { agentHarness } from '../helpers/agent-harness.js';
 import { FakeGateway, refusal } from '../helpers/fake-gateway.js';
 import { waitFor } from '../helpers/wait.js';
+import { cfbNode } from '../fixtures/cfb-node.js';
 
 const gateways: FakeGateway[] = [];
 async function gateway(): Promise<FakeGateway> {
@@ -210,27 +211,18 @@ describe('Sample Policy: submission', () => {
       gatewayUrl: url(g),
       config: { samplePolicy: { stripUserData: true } },
     });
-    const node = (name: string, kind: CfbNode['kind'], extra: Partial<CfbNode> = {}): CfbNode => ({
-      name,
-      kind,
-      clsid: Buffer.alloc(16),
-      stateBits: 0,
-      created: Buffer.alloc(8),
-      modified: Buffer.alloc(8),
-      children: [],
-      data: Buffer.alloc(0),
-      ...extra,
-    });
     const macro = Buffer.from('Sub AutoOpen(): Shell "calc": End Sub');
     const doc = writeCfb(
-      node('Root Entry', 'root', {
+      cfbNode('Root Entry', 'root', {
         children: [
-          node('WordDocument', 'stream', {
+          cfbNode('WordDocument', 'stream', {
             data: Buffer.from('Private letter to the board. '.repeat(50)),
           }),
-          node('Macros', 'storage', {
+          cfbNode('Macros', 'storage', {
             children: [
-              node('VBA', 'storage', { children: [node('Module1', 'stream', { data: macro })] }),
+              cfbNode('VBA', 'storage', {
+                children: [cfbNode('Module1', 'stream', { data: macro })],
+              }),
             ],
           }),
         ],

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { compareCfbNames, writeCfb } from '../../src-main/strip/cfb-writer.js';
 import { CfbError, isCfb, readCfb, type CfbNode } from '../../src-main/strip/cfb.js';
 import { tempDir } from '../helpers/temp.js';
+import { cfbNode as node } from '../fixtures/cfb-node.js';
 
 /**
  * A Word-like compound file written by libgsf (`gsf createole`), deflated and base64-encoded:
@@ -32,20 +33,6 @@ const GSF_MACRO_DOC = [
   'kBhbnnJeGApgmLjfSOV3i8df',
 ].join('');
 const md5 = (b: Buffer): string => createHash('md5').update(b).digest('hex');
-
-function node(name: string, kind: CfbNode['kind'], extra: Partial<CfbNode> = {}): CfbNode {
-  return {
-    name,
-    kind,
-    clsid: Buffer.alloc(16),
-    stateBits: 0,
-    created: Buffer.alloc(8),
-    modified: Buffer.alloc(8),
-    children: [],
-    data: Buffer.alloc(0),
-    ...extra,
-  };
-}
 
 const stream = (name: string, data: Buffer): CfbNode => node(name, 'stream', { data });
 const storage = (name: string, children: CfbNode[]): CfbNode =>

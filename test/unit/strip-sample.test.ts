@@ -12,6 +12,7 @@ import { writeCfb } from '../../src-main/strip/cfb-writer.js';
 import { readCfb, type CfbNode } from '../../src-main/strip/cfb.js';
 import { contentKind } from '../../src-main/strip/content-kind.js';
 import { STRIP_METHODS, stripSample, type StripResult } from '../../src-main/strip/strip-sample.js';
+import { cfbNode } from '../fixtures/cfb-node.js';
 
 configure({ useWebWorkers: false });
 
@@ -132,20 +133,6 @@ function odt(withMacros = true): Promise<Buffer> {
   ];
   if (withMacros) entries.push(['Basic/Standard/Module1.xml', MODULE]);
   return zip(entries);
-}
-
-function cfbNode(name: string, kind: CfbNode['kind'], extra: Partial<CfbNode> = {}): CfbNode {
-  return {
-    name,
-    kind,
-    clsid: Buffer.alloc(16),
-    stateBits: 0,
-    created: Buffer.alloc(8),
-    modified: Buffer.alloc(8),
-    children: [],
-    data: Buffer.alloc(0),
-    ...extra,
-  };
 }
 
 function oleDoc(withMacros = true): Buffer {
