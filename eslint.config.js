@@ -94,6 +94,7 @@ export default tseslint.config(
       'src-main/client/**',
       'src-main/cli/**',
       'src-main/codec/**',
+      'src-main/threads/**',
     ],
     ['electron', 'electron/*', 'node-ipc', '**/src-renderer/**'],
     'Server, gateway, client and CLI run in plain Node: no electron; node-ipc only through src-main/transport.',

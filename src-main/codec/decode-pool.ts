@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { WireError } from '../../src-shared/catalog/errors.js';
 import { createLogger } from '../log/logger.js';
+import { ThreadSet } from '../threads/thread-set.js';
 import type { DecodeResult, DecodeSpec } from './content.js';
 import type { DecodeReply, DecodeRequest } from './decode-protocol.js';
 
@@ -86,6 +87,10 @@ class Session {
 class DecodeThread {
   private readonly worker: Worker;
   readonly sessions = new Map<number, Session>();
+
+  get load(): number {
+    return this.sessions.size;
+  }
   private dead = false;
   /** The thread has answered at least once (it started and loaded its script). */
   answered = false;
@@ -153,18 +158,30 @@ function internal(reason: string): WireError {
 
 /** The decode threads of this process, started on first use. */
 export class DecodePool {
-  private readonly threads: DecodeThread[] = [];
+  private readonly threads: ThreadSet<DecodeThread>;
   private nextId = 1;
   private readonly script: string | null;
   /** A thread died before it ever answered: threads cannot run here (e.g. a packaging fault). */
   private broken = false;
   private counters = { received: 0, refused: 0 };
 
-  constructor(
-    private readonly size = Math.max(1, Math.min(4, os.availableParallelism())),
-    script = workerScript(),
-  ) {
+  constructor(size = Math.max(1, Math.min(4, os.availableParallelism())), script = workerScript()) {
     this.script = fs.existsSync(script) ? script : null;
+    this.threads = new ThreadSet(
+      size,
+      (forget) =>
+        new DecodeThread(script, (dead) => {
+          forget(dead);
+          if (!dead.answered && !this.broken) {
+            // Bodies in flight on it fail (500: senders retry); later ones are decoded on the
+            // event loop rather than handed to threads that cannot start.
+            this.broken = true;
+            log.error('decode threads cannot start: receiving on the event loop from now on', {
+              script,
+            });
+          }
+        }),
+    );
     if (this.script === null) {
       log.warn('the decode thread script is missing (not built?): decoding on the event loop', {
         script,
@@ -190,7 +207,7 @@ export class DecodePool {
   ): Promise<ReceivedBody> {
     if (spec.encoding !== null) throw new Error('DecodePool.receive takes bodies without base64');
     if (this.script === null) throw new Error('the decode thread script is missing');
-    const thread = this.pick(this.script);
+    const thread = this.threads.pick();
     const id = this.nextId++;
     const session = thread.open(id, spec, tempPath);
     let staged = Buffer.allocUnsafeSlow(MESSAGE_BYTES);
@@ -243,32 +260,7 @@ export class DecodePool {
   }
 
   /** Stop the threads. */
-  async close(): Promise<void> {
-    const threads = this.threads.splice(0);
-    await Promise.all(threads.map((t) => t.terminate()));
-  }
-
-  private pick(script: string): DecodeThread {
-    while (this.threads.length < this.size) {
-      this.threads.push(
-        new DecodeThread(script, (dead) => {
-          const index = this.threads.indexOf(dead);
-          if (index >= 0) this.threads.splice(index, 1);
-          if (!dead.answered && !this.broken) {
-            // Bodies in flight on it fail (500: senders retry); later ones are decoded on the
-            // event loop rather than handed to threads that cannot start.
-            this.broken = true;
-            log.error('decode threads cannot start: receiving on the event loop from now on', {
-              script,
-            });
-          }
-        }),
-      );
-    }
-    let best = this.threads[0]!;
-    for (const thread of this.threads) {
-      if (thread.sessions.size < best.sessions.size) best = thread;
-    }
-    return best;
+  close(): Promise<void> {
+    return this.threads.close();
   }
 }

@@ -8,6 +8,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { createLogger } from '../../log/logger.js';
+import { ThreadSet } from '../../threads/thread-set.js';
 
 const log = createLogger('store');
 
@@ -139,6 +140,10 @@ class IoThread {
   readonly pending = new Map<number, Pending>();
   dead = false;
 
+  get load(): number {
+    return this.pending.size;
+  }
+
   constructor(private readonly onDead: (thread: IoThread) => void) {
     this.worker = new Worker(WORKER_SOURCE, { eval: true });
     this.worker.on('message', (reply: Reply) => {
@@ -194,52 +199,21 @@ export interface BlobWriteResult {
   readonly madeDir: boolean;
 }
 
-/** Threads of one kind; each request goes to the one with the fewest outstanding. */
-class IoThreads {
-  private readonly threads: IoThread[] = [];
-
-  constructor(readonly size: number) {}
-
-  send(request: Request): Promise<Reply> {
-    return this.pick().send(request);
-  }
-
-  async close(): Promise<void> {
-    const threads = this.threads.splice(0);
-    await Promise.all(threads.map((t) => t.terminate()));
-  }
-
-  private pick(): IoThread {
-    while (this.threads.length < this.size) {
-      this.threads.push(
-        new IoThread((dead) => {
-          const index = this.threads.indexOf(dead);
-          if (index >= 0) this.threads.splice(index, 1);
-        }),
-      );
-    }
-    let best = this.threads[0]!;
-    for (const thread of this.threads) {
-      if (thread.pending.size < best.pending.size) best = thread;
-    }
-    return best;
-  }
-}
-
 /**
  * Threads for blob writes and threads for directory fsyncs. Every fsync blocks its thread for
  * a journal commit, so several of each keep the disk's queue full; and the directory fsyncs
  * that a group commit waits for never queue behind sample writes.
  */
 export class BlobIo {
-  private readonly writers: IoThreads;
-  private readonly syncers: IoThreads;
+  private readonly writers: ThreadSet<IoThread>;
+  private readonly syncers: ThreadSet<IoThread>;
   private nextId = 1;
   private closed = false;
 
   constructor(threads: { writers?: number; syncers?: number } = {}) {
-    this.writers = new IoThreads(threads.writers ?? 4);
-    this.syncers = new IoThreads(threads.syncers ?? 4);
+    const start = (forget: (dead: IoThread) => void): IoThread => new IoThread(forget);
+    this.writers = new ThreadSet(threads.writers ?? 4, start);
+    this.syncers = new ThreadSet(threads.syncers ?? 4, start);
   }
 
   /**
@@ -300,8 +274,8 @@ export class BlobIo {
     await Promise.all([this.writers.close(), this.syncers.close()]);
   }
 
-  private request(threads: IoThreads, request: Request): Promise<Reply> {
+  private request(threads: ThreadSet<IoThread>, request: Request): Promise<Reply> {
     if (this.closed) return Promise.reject(new Error('blob I/O is closed'));
-    return threads.send(request);
+    return threads.pick().send(request);
   }
 }
