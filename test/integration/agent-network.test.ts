@@ -31,6 +31,16 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** The agent's firewall settings for a proxy on loopback, logging in as `agent`. */
+function viaProxy(port: number, password = 's3cret') {
+  return {
+    proxyHost: '127.0.0.1',
+    proxyPort: port,
+    proxyUser: 'agent',
+    proxyPassword: password,
+  };
+}
+
 /** The npm `proxy` package with Basic credentials; counts what went through it. */
 async function proxyServer(user: string, password: string) {
   const server = createProxy(http.createServer());
@@ -152,12 +162,7 @@ describe('HTTP proxy with credentials', () => {
     const h = agentHarness({
       gatewayUrl: `http://127.0.0.1:${g.port}`,
       config: {
-        firewall: {
-          proxyHost: '127.0.0.1',
-          proxyPort: proxy.port,
-          proxyUser: 'agent',
-          proxyPassword: 's3cret',
-        },
+        firewall: viaProxy(proxy.port),
       },
     });
     const id = await h.addSample(randomBytes(300));
@@ -177,12 +182,7 @@ describe('HTTP proxy with credentials', () => {
       gatewayUrl: `https://localhost:${g.port}`,
       config: {
         webCommunication: { gatewayUrl: `https://localhost:${g.port}`, caFile: cert.certFile },
-        firewall: {
-          proxyHost: '127.0.0.1',
-          proxyPort: proxy.port,
-          proxyUser: 'agent',
-          proxyPassword: 's3cret',
-        },
+        firewall: viaProxy(proxy.port),
       },
     });
     const id = await h.addSample(randomBytes(300));
@@ -205,12 +205,7 @@ describe('HTTP proxy with credentials', () => {
             gatewayUrl: `${scheme}://127.0.0.1:${g.port}`,
             caFile: cert.certFile,
           },
-          firewall: {
-            proxyHost: '127.0.0.1',
-            proxyPort: proxy.port,
-            proxyUser: 'agent',
-            proxyPassword: 'wrong',
-          },
+          firewall: viaProxy(proxy.port, 'wrong'),
         },
       });
       const id = await h.addSample(randomBytes(30));

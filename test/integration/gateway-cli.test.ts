@@ -66,23 +66,28 @@ function until(
   }, what);
 }
 
+/** `cq gateway` on a free port with the test research rules and the given timings. */
+function startGateway(dataDir: string, timings: string): Promise<CqProcess> {
+  return startCq(
+    [
+      'gateway',
+      '--data-dir',
+      dataDir,
+      '--port',
+      '0',
+      '--timings',
+      timings,
+      '--research-rules',
+      RULES,
+    ],
+    ['gateway'],
+  );
+}
+
 describe('cq gateway', () => {
   it('runs, takes an expert verdict and a bless from other processes, and stops on SIGTERM', async () => {
     const dataDir = tempDir('cq-gw-cli-');
-    const proc = await startCq(
-      [
-        'gateway',
-        '--data-dir',
-        dataDir,
-        '--port',
-        '0',
-        '--timings',
-        'fast',
-        '--research-rules',
-        RULES,
-      ],
-      ['gateway'],
-    );
+    const proc = await startGateway(dataDir, 'fast');
     const port = portOf(proc);
     const cookie = await submit(port, program('CQ-RESEARCH-ASK-AN-EXPERT'));
     await until(port, cookie, (r) => r.headers['x-analysis-state'] === 'deferred', 'deferred');
@@ -132,20 +137,7 @@ describe('cq gateway', () => {
     const dataDir = tempDir('cq-gw-kill-');
     const timings = path.join(dataDir, 'slow.json');
     fs.writeFileSync(timings, JSON.stringify({ base: 'fast', stages: { binaryControlling: 2 } }));
-    const first = await startCq(
-      [
-        'gateway',
-        '--data-dir',
-        dataDir,
-        '--port',
-        '0',
-        '--timings',
-        timings,
-        '--research-rules',
-        RULES,
-      ],
-      ['gateway'],
-    );
+    const first = await startGateway(dataDir, timings);
     const cookie = await submit(portOf(first), program('CQ-RESEARCH-NEW-THREAT-1'));
     await until(
       portOf(first),
@@ -155,20 +147,7 @@ describe('cq gateway', () => {
     );
     expect(await first.stop('SIGKILL')).toBeNull();
 
-    const second = await startCq(
-      [
-        'gateway',
-        '--data-dir',
-        dataDir,
-        '--port',
-        '0',
-        '--timings',
-        'fast',
-        '--research-rules',
-        RULES,
-      ],
-      ['gateway'],
-    );
+    const second = await startGateway(dataDir, 'fast');
     const final = await until(
       portOf(second),
       cookie,
