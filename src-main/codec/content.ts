@@ -234,6 +234,8 @@ function asWireError(error: unknown): WireError {
   return wrapped;
 }
 
+/** zlib's smallest output chunk. */
+const MIN_INFLATE_CHUNK = 64;
 /** Largest declared body that `decodeSmallDeflate` takes whole. */
 const SMALL_BODY = 64 * 1024;
 /** Largest declared sample it inflates on the calling thread (well under a millisecond). */
@@ -255,8 +257,9 @@ function isSmallDeflate(
  * `decodeSample` for a small deflated body with a declared length: read it whole, check it,
  * then inflate it in one synchronous call. Streaming zlib hands every chunk and the final flush
  * to libuv's thread pool, where a small sample's microseconds of inflating wait behind the
- * intake fsyncs queued there. Both the body and the output stay bounded (SMALL_BODY, and
- * X-Sample-Size + 1 through maxOutputLength), and every check and error is the streaming one.
+ * intake fsyncs queued there. Both the body and the output stay bounded (SMALL_BODY or the
+ * caller's `whole` limit, and X-Sample-Size + 1 bytes of output), and every check and error is
+ * the streaming one.
  */
 async function decodeSmallDeflate(
   body: BodyReader,
@@ -264,6 +267,7 @@ async function decodeSmallDeflate(
   spec: DecodeSpec,
   base64: StrictBase64Decoder | null,
   onUnencoded: ((chunk: Buffer) => void | Promise<void>) | undefined,
+  inPlace: boolean,
 ): Promise<DecodeResult> {
   const pieces: Buffer[] = [];
   for (;;) {
@@ -277,14 +281,17 @@ async function decodeSmallDeflate(
   // A short or damaged body explains a broken encoding better than the encoding does.
   body.finish();
   base64?.end();
-  // A copy: the pieces belong to the caller or were just handed to onUnencoded.
-  const plain = Buffer.concat(pieces);
+  // A body that arrived in one piece of the decoder's own is unscrambled where it is; otherwise
+  // a copy, since the pieces belong to the caller or were just handed to onUnencoded.
+  const plain = inPlace && pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
   if (spec.scrambling !== null) xorVampishInPlace(plain, 0);
   let decoded: Buffer;
   try {
+    // One output buffer with room for the declared size and one byte more: a sample of the
+    // declared size comes back without zlib gathering pieces, and a longer one stops at once.
     decoded = inflateRawSync(plain, {
-      chunkSize: INFLATE_CHUNK_SIZE,
-      maxOutputLength: spec.sampleSize + 1,
+      chunkSize: Math.max(MIN_INFLATE_CHUNK, spec.sampleSize + 1),
+      maxOutputLength: Math.max(1, spec.sampleSize),
     });
   } catch (error) {
     // zlib stops with a RangeError once the output passes maxOutputLength.
@@ -319,7 +326,7 @@ export async function decodeSample(
   const inPlace = hooks.ownsInput === true && onUnencoded === undefined && base64 === null;
   if (isSmallDeflate(spec, hooks.whole)) {
     try {
-      return await decodeSmallDeflate(body, sink, spec, base64, onUnencoded);
+      return await decodeSmallDeflate(body, sink, spec, base64, onUnencoded, inPlace);
     } catch (error) {
       throw asWireError(error);
     } finally {

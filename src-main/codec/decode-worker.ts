@@ -102,6 +102,12 @@ function reserveWhole(spec: DecodeSpec): number {
   return need;
 }
 
+/**
+ * Largest single write. Measured on Linux 6.18 / ext4: one 1 MiB write into the page cache cost
+ * 1.7–2.7 ms of kernel time, four 256 KiB writes of the same bytes 0.4–0.6 ms.
+ */
+const WRITE_BYTES = 256 * 1024;
+
 function fsync(fd: number): Promise<void> {
   return new Promise((resolve, reject) => fs.fsync(fd, (e) => (e ? reject(e) : resolve())));
 }
@@ -173,7 +179,8 @@ port.on('message', (message: DecodeRequest) => {
         // Into the page cache only (the fsync comes once, at the end): short enough to do here.
         let offset = 0;
         while (offset < message.data.length) {
-          offset += fs.writeSync(body.fd, message.data, offset);
+          const length = Math.min(WRITE_BYTES, message.data.length - offset);
+          offset += fs.writeSync(body.fd, message.data, offset, length);
         }
         body.written += message.data.length;
       } catch (error) {

@@ -491,6 +491,64 @@ describe('decodeSample errors', () => {
   });
 });
 
+describe('decodeSample reading a body whole', () => {
+  const WHOLE = { maxBody: 8 * MiB, maxSample: 8 * MiB };
+
+  it.each([0, 1, 4096, 300_000, 2 * MiB])(
+    'a %i-byte sample in one owned piece decodes to its own digests',
+    async (size) => {
+      const bytes = sampleBytes(size);
+      const { body, headers } = encodeSample(bytes);
+      const spec = specFor(headers, body);
+      const result = await decodeSample(chunked(Buffer.from(body), body.length || 1), spec, {
+        ownsInput: true,
+        whole: WHOLE,
+      });
+      expect(result).toEqual({
+        size,
+        md5: md5Hex(bytes),
+        sha256: sha256Hex(bytes),
+        bodyBytes: body.length,
+      });
+    },
+  );
+
+  it.each([
+    ['one byte more', 4096, 4097],
+    ['far more', 4096, 3 * MiB],
+    ['one byte, none declared', 0, 1],
+    ['a lot, none declared', 0, 70_000],
+  ])(
+    'overrun with %s: params are the declared size and one past it',
+    async (_, declared, actual) => {
+      const bytes = sampleBytes(actual);
+      const { body, headers } = encodeSample(bytes);
+      const spec = specFor(headers, body, { sampleSize: declared });
+      const error = await decodeError(chunked(body, 65_536), spec, {
+        ownsInput: true,
+        whole: WHOLE,
+      });
+      expect(error).toMatchObject({ code: 'overrun', params: [declared, declared + 1] });
+    },
+  );
+
+  it('underrun: fewer bytes than declared', async () => {
+    const bytes = sampleBytes(5000);
+    const { body, headers } = encodeSample(bytes);
+    const spec = specFor(headers, body, { sampleSize: 5001 });
+    const error = await decodeError(chunked(body, 1000), spec, { whole: WHOLE });
+    expect(error).toMatchObject({ code: 'underrun', params: [5001, 5000] });
+  });
+
+  it('leaves pieces it does not own untouched', async () => {
+    const bytes = sampleBytes(100_000);
+    const { body, headers } = encodeSample(bytes);
+    const copy = Buffer.from(body);
+    await decodeSample(chunked(body, body.length), specFor(headers, body), { whole: WHOLE });
+    expect(body.equals(copy)).toBe(true);
+  });
+});
+
 describe('at-rest blobs', () => {
   it.each([0, 1, 4096, 300_000])('encodeBlob / decodeBlob round-trip %i bytes', (size) => {
     const bytes = sampleBytes(size);
