@@ -1,11 +1,19 @@
 /**
  * `cq bench intake`: durable intake throughput, ack latency and server memory (SPEC §4.2, §5).
  * The server runs as a child process (`cq server`) so that its resident memory can be read from
- * /proc and its CPU measured or profiled; forwards go over loopback through a keep-alive agent.
+ * /proc and its CPU measured or profiled; forwards go over loopback through keep-alive
+ * connections, fresh for every run (preparing the next run's samples can outlast the server's
+ * keep-alive timeout, and a connection it closes meanwhile would fail the first forward).
+ *
+ * 1 MiB samples come in two kinds, each compared with the single-core inflate+MD5 rate of its
+ * own content: incompressible (random bytes; inflating them is a copy, so the comparison rate
+ * is as high as it gets) and executable-like (deflates about 2:1, as programs do). The `bare`
+ * phase sends the same 1 MiB forwards to a bare receiver that only hashes, inflates and fsyncs
+ * (`support/bare-receiver.ts`): the ceiling on this machine for any receiver that keeps samples.
  *
  * Options: `--quick` (smaller counts), `--concurrency N` (forwards in flight, default 64),
- * `--phases small,large,memory` (which to run, default all), `--cpu-prof DIR` (write a V8 CPU
- * profile of the server there), e.g. `cq bench intake --quick --phases small`.
+ * `--phases small,large,bare,memory` (which to run, default all), `--cpu-prof DIR` (write a V8
+ * CPU profile of the server there), e.g. `cq bench intake --quick --phases small`.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -15,6 +23,7 @@ import path from 'node:path';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { formatHttpDate } from '../../src-shared/codec/dates.js';
 import { xorVampishInPlace } from '../../src-shared/codec/transforms.js';
+import { spawnBareReceiver } from './support/bare-receiver.js';
 import {
   cpuSeconds,
   residentBytes,
@@ -27,7 +36,7 @@ const MiB = 1024 * KiB;
 /** Rates are printed in MB (10^6 bytes) per second. */
 const MB = 1e6;
 
-const PHASES = ['small', 'large', 'memory'] as const;
+const PHASES = ['small', 'large', 'bare', 'memory'] as const;
 type Phase = (typeof PHASES)[number];
 
 interface BenchOptions {
@@ -76,14 +85,62 @@ interface PreparedSample {
   readonly size: number;
 }
 
+/** What a sample's content is like. */
+type ContentKind = 'incompressible' | 'executable-like';
+
+/** Where forwards go: a `cq server` child or the bare receiver. */
+interface Receiver {
+  readonly pid: number;
+  readonly host: string;
+  readonly port: number;
+}
+
 /**
- * Distinct random content, deflated and scrambled as a sender does. Random bytes do not
- * compress, so a sender's deflate emits (nearly) stored blocks; level 0 makes the same kind of
- * stream without spending the CPU that the server shares with the bench.
+ * Bytes that deflate about 2:1 and inflate at about the rate a program's bytes do (measured
+ * against /bin/bash and libcrypto: 1.9–3.5:1, 220–340 MB/s): strings from a vocabulary of 1,024
+ * short random byte strings, picked with a skew, between short random runs.
  */
-function prepareSample(size: number, host: string): PreparedSample {
-  const content = randomBytes(size);
-  const body = deflateRawSync(content, { level: 0 });
+function executableLike(size: number): Buffer {
+  const vocabulary = Array.from({ length: 1024 }, (_, i) => randomBytes(2 + (i % 14)));
+  const dice = randomBytes(3 * size);
+  const out = Buffer.allocUnsafe(size);
+  let o = 0;
+  let d = 0;
+  while (o < size) {
+    const roll = dice[d++]!;
+    if (roll < 40) {
+      o += randomBytes(8 + (roll & 15)).copy(out, o);
+    } else {
+      const word = vocabulary[(dice[d++]! * dice[d++]!) >> 6]!;
+      o += word.copy(out, o);
+    }
+  }
+  return out;
+}
+
+const KINDS: readonly ContentKind[] = ['incompressible', 'executable-like'];
+
+function contentOf(kind: ContentKind, size: number): Buffer {
+  return kind === 'incompressible' ? randomBytes(size) : executableLike(size);
+}
+
+/**
+ * The sender's deflate level. Random bytes do not compress, so a sender's deflate emits
+ * (nearly) stored blocks; level 0 makes the same kind of stream without spending the CPU that
+ * the server shares with the bench. Other content gets zlib's default level.
+ */
+function levelOf(kind: ContentKind): number {
+  return kind === 'incompressible' ? 0 : 6;
+}
+
+/** Distinct content of a kind, deflated and scrambled as a sender does. */
+function prepareSample(
+  size: number,
+  host: string,
+  kind: ContentKind = 'incompressible',
+): PreparedSample {
+  const content = contentOf(kind, size);
+  const body = deflateRawSync(content, { level: levelOf(kind) });
   xorVampishInPlace(body, 0);
   return {
     body,
@@ -110,7 +167,7 @@ function md5Upper(bytes: Buffer): string {
 }
 
 /** POST one sample; resolves with the ack latency in ms, rejects unless the answer is 201. */
-function post(agent: http.Agent, server: ChildServer, sample: PreparedSample): Promise<number> {
+function post(agent: http.Agent, server: Receiver, sample: PreparedSample): Promise<number> {
   const started = performance.now();
   return new Promise<number>((resolve, reject) => {
     const req = http.request(
@@ -154,13 +211,13 @@ interface RunResult {
  * `onProgress` runs after every acknowledged forward.
  */
 async function forwardMany(
-  agent: http.Agent,
-  server: ChildServer,
+  server: Receiver,
   count: number,
   concurrency: number,
   next: (i: number) => PreparedSample,
   onProgress?: (done: number) => void,
 ): Promise<RunResult> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   const latencies = new Float64Array(count);
   let issued = 0;
   let done = 0;
@@ -178,7 +235,9 @@ async function forwardMany(
       onProgress?.(done);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker)).finally(() =>
+    agent.destroy(),
+  );
   const seconds = (performance.now() - started) / 1000;
   const benchCpu = process.cpuUsage(benchCpuBefore);
   return {
@@ -196,6 +255,46 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
+/** One measured run, with the single-core inflate+MD5 rate of its content for 1 MiB runs. */
+interface Measured {
+  readonly label: string;
+  readonly run: RunResult;
+  readonly reference?: number;
+  /** Sent to the bare receiver instead of the server. */
+  readonly bare?: boolean;
+}
+
+/** The lines that hold each run against its target (and the server against the bare receiver). */
+function verdicts(results: readonly Measured[]): string[] {
+  const lines: string[] = [];
+  const rates = new Map(results.map((m) => [m.label, m.run.bytes / MB / m.run.seconds]));
+  for (const { label, run, reference, bare } of results) {
+    if (reference === undefined) {
+      const rate = run.samples / run.seconds;
+      lines.push(
+        `${label}: ${rate.toFixed(0)} durable samples/s (target >= 2000: ${rate >= 2000 ? 'met' : 'not met'})`,
+      );
+      continue;
+    }
+    const rate = rates.get(label)!;
+    const share = (100 * rate) / reference;
+    const of = `${share.toFixed(0)}% of the single-core inflate+MD5 rate of its content (${reference.toFixed(0)} MB/s)`;
+    if (!bare) {
+      lines.push(
+        `${label}: ${rate.toFixed(1)} MB/s = ${of} (target >= 50%: ${share >= 50 ? 'met' : 'not met'})`,
+      );
+      continue;
+    }
+    const server = rates.get(label.replace(/^bare /, ''));
+    const against =
+      server === undefined
+        ? ''
+        : `; the server reached ${((100 * server) / rate).toFixed(0)}% of it`;
+    lines.push(`${label}: ${rate.toFixed(1)} MB/s = ${of}${against}`);
+  }
+  return lines;
+}
+
 /** Single-core rate of `work` over `bytes`, in MB/s, measured for about `ms`. */
 function singleCoreRate(bytes: number, work: () => void, ms = 1000): number {
   work();
@@ -211,7 +310,7 @@ function singleCoreRate(bytes: number, work: () => void, ms = 1000): number {
 }
 
 const COLUMNS: readonly [string, number][] = [
-  ['samples', 8],
+  ['samples', 26],
   ['count', 7],
   ['seconds', 8],
   ['samples/s', 10],
@@ -277,20 +376,21 @@ export async function run(args: string[]): Promise<void> {
   console.log(`machine before the run: ${machineLoad()}`);
 
   // Reference rates first, while only this process runs.
-  const reference = prepareSample(MiB, 'reference');
-  const content = randomBytes(MiB);
-  const plainBody = Buffer.from(reference.body);
-  xorVampishInPlace(plainBody, 0);
-  const md5Rate = singleCoreRate(MiB, () => createHash('md5').update(content).digest());
-  const inflateRate = singleCoreRate(MiB, () => inflateRawSync(plainBody));
-  const bothRate = 1 / (1 / md5Rate + 1 / inflateRate);
-  console.log(
-    `single core, 1 MiB of the bench's content: MD5 ${md5Rate.toFixed(0)} MB/s, raw inflate ${inflateRate.toFixed(0)} MB/s, inflate+MD5 ${bothRate.toFixed(0)} MB/s`,
-  );
+  const references = new Map<ContentKind, number>();
+  for (const kind of KINDS) {
+    const content = contentOf(kind, MiB);
+    const deflated = deflateRawSync(content, { level: levelOf(kind) });
+    const md5Rate = singleCoreRate(MiB, () => createHash('md5').update(content).digest());
+    const inflateRate = singleCoreRate(MiB, () => inflateRawSync(deflated));
+    const bothRate = 1 / (1 / md5Rate + 1 / inflateRate);
+    references.set(kind, bothRate);
+    console.log(
+      `single core, 1 MiB ${kind} (deflates ${(MiB / deflated.length).toFixed(1)}:1): MD5 ${md5Rate.toFixed(0)} MB/s, raw inflate ${inflateRate.toFixed(0)} MB/s, inflate+MD5 ${bothRate.toFixed(0)} MB/s`,
+    );
+  }
 
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'cq-bench-intake-'));
   const dataDir = path.join(root, 'data');
-  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   let server: ChildServer | undefined;
   try {
     server = await spawnServer({
@@ -307,50 +407,48 @@ export async function run(args: string[]): Promise<void> {
 
     const hosts = Array.from({ length: 16 }, (_, i) => `bench-${i}.example.test`);
     const hostOf = (i: number): string => hosts[i % hosts.length]!;
-    await forwardMany(agent, child, counts.warmup, concurrency, (i) =>
-      prepareSample(4 * KiB, hostOf(i)),
-    );
+    await forwardMany(child, counts.warmup, concurrency, (i) => prepareSample(4 * KiB, hostOf(i)));
 
-    const results: [string, RunResult][] = [];
+    const results: Measured[] = [];
     if (options.phases.has('small')) {
       // Prepared before the clock starts, so that the bench's hashing takes no server CPU.
       const small = Array.from({ length: counts.small }, (_, i) =>
         prepareSample(4 * KiB, hostOf(i)),
       );
-      results.push([
-        '4 KiB',
-        await forwardMany(agent, child, counts.small, concurrency, (i) => small[i]!),
-      ]);
+      const run = await forwardMany(child, counts.small, concurrency, (i) => small[i]!);
+      results.push({ label: '4 KiB', run });
     }
-    if (options.phases.has('large')) {
-      const large = Array.from({ length: counts.large }, (_, i) => prepareSample(MiB, hostOf(i)));
-      results.push([
-        '1 MiB',
-        await forwardMany(agent, child, counts.large, concurrency, (i) => large[i]!),
-      ]);
+    if (options.phases.has('large') || options.phases.has('bare')) {
+      const bare = options.phases.has('bare') ? await spawnBareReceiver() : undefined;
+      try {
+        for (const kind of KINDS) {
+          const large = Array.from({ length: counts.large }, (_, i) =>
+            prepareSample(MiB, hostOf(i), kind),
+          );
+          const reference = references.get(kind)!;
+          if (options.phases.has('large')) {
+            const run = await forwardMany(child, counts.large, concurrency, (i) => large[i]!);
+            results.push({ label: `1 MiB ${kind}`, run, reference });
+          }
+          if (bare) {
+            const run = await forwardMany(bare, counts.large, concurrency, (i) => large[i]!);
+            results.push({ label: `bare 1 MiB ${kind}`, run, reference, bare: true });
+          }
+        }
+      } finally {
+        await bare?.stop();
+      }
     }
     if (results.length > 0) {
       console.log('');
       console.log(row(COLUMNS.map(([name]) => name)));
-      for (const [label, result] of results) console.log(resultRow(label, result));
+      for (const { label, run } of results) console.log(resultRow(label, run));
       console.log('(server CPU and bench CPU: share of one core, threads included;');
-      console.log(' CPU ms/sample: server CPU time per sample, less sensitive to a busy machine)');
+      console.log(' CPU ms/sample: server CPU time per sample, less sensitive to a busy machine;');
+      console.log(' bare: the bare receiver in place of the server)');
       console.log('');
     }
-    for (const [label, r] of results) {
-      if (label === '4 KiB') {
-        const rate = r.samples / r.seconds;
-        console.log(
-          `4 KiB: ${rate.toFixed(0)} durable samples/s (target >= 2000: ${rate >= 2000 ? 'met' : 'not met'})`,
-        );
-      } else {
-        const rate = r.bytes / MB / r.seconds;
-        const share = (100 * rate) / bothRate;
-        console.log(
-          `1 MiB: ${rate.toFixed(1)} MB/s = ${share.toFixed(0)}% of the single-core inflate+MD5 rate (target >= 50%: ${share >= 50 ? 'met' : 'not met'})`,
-        );
-      }
-    }
+    for (const line of verdicts(results)) console.log(line);
 
     if (options.phases.has('memory')) {
       console.log('');
@@ -364,7 +462,6 @@ export async function run(args: string[]): Promise<void> {
       const readings: number[] = [];
       let stepStarted = performance.now();
       await forwardMany(
-        agent,
         child,
         counts.memory,
         concurrency,
@@ -398,7 +495,6 @@ export async function run(args: string[]): Promise<void> {
       console.log(`server exited with code ${exit.code} signal ${exit.signal}`);
     if (options.cpuProfDir) console.log(`server CPU profile written to ${options.cpuProfDir}`);
   } finally {
-    agent.destroy();
     if (server) await server.kill('SIGKILL');
     fs.rmSync(root, { recursive: true, force: true });
   }
