@@ -126,12 +126,16 @@ const Row = memo(RowView) as typeof RowView;
 
 /**
  * The grip on a header's right edge: drag it to resize the column, or focus it and use the
- * arrow keys. A separator with a value, as ARIA describes resizable splitters.
+ * arrow keys; Alt with an arrow key moves the column one place. A separator with a value, as
+ * ARIA describes resizable splitters.
  */
 function ColumnResizer(props: {
+  readonly columnId: string;
   readonly label: string;
   readonly width: number;
   readonly onResize: (width: number) => void;
+  /** Move the column one place left (-1) or right (1); absent when columns cannot move. */
+  readonly onMove?: (direction: -1 | 1) => void;
   /** A drag of the grip starts (true) or ends (false): the header must not start a move. */
   readonly onDragging: (dragging: boolean) => void;
 }): ReactNode {
@@ -144,6 +148,13 @@ function ColumnResizer(props: {
       role="separator"
       aria-orientation="vertical"
       aria-label={`Resize ${props.label}`}
+      aria-keyshortcuts={props.onMove ? 'Alt+ArrowLeft Alt+ArrowRight' : undefined}
+      title={
+        props.onMove
+          ? 'Drag, or Left/Right, to resize; Alt+Left/Right moves the column'
+          : 'Drag, or Left/Right, to resize'
+      }
+      data-column={props.columnId}
       aria-valuenow={props.width}
       aria-valuemin={MIN_COLUMN_WIDTH}
       aria-valuemax={MAX_COLUMN_WIDTH}
@@ -172,12 +183,13 @@ function ColumnResizer(props: {
         props.onDragging(false);
       }}
       onKeyDown={(event) => {
-        const step =
-          event.key === 'ArrowRight' ? RESIZE_STEP : event.key === 'ArrowLeft' ? -RESIZE_STEP : 0;
-        if (step === 0) return;
+        const direction = event.key === 'ArrowRight' ? 1 : event.key === 'ArrowLeft' ? -1 : 0;
+        if (direction === 0) return;
+        if (event.altKey && !props.onMove) return;
         event.preventDefault();
         event.stopPropagation();
-        props.onResize(clampWidth(props.width + step));
+        if (event.altKey) props.onMove?.(direction);
+        else props.onResize(clampWidth(props.width + direction * RESIZE_STEP));
       }}
     />
   );
@@ -202,6 +214,8 @@ export function ListView<Row>(props: ListViewProps<Row>): ReactNode {
   const [viewport, setViewport] = useState(600);
   // While a column edge is dragged, headers must not start moving columns.
   const [resizing, setResizing] = useState(false);
+  // A column moved from the keyboard: its grip gets the focus back once the headers are redrawn.
+  const [movedColumn, setMovedColumn] = useState<string | null>(null);
   const keyboardMove = useRef(false);
   // Row handlers stay the same functions across renders (so memoised rows are not redrawn);
   // they read the latest props when called.
@@ -232,6 +246,24 @@ export function ListView<Row>(props: ListViewProps<Row>): ReactNode {
   useEffect(() => {
     onVisibleRangeChange?.(first, Math.max(first, last));
   }, [first, last, onVisibleRangeChange]);
+
+  useEffect(() => {
+    if (movedColumn === null) return;
+    setMovedColumn(null);
+    ref.current
+      ?.querySelector<HTMLElement>(`.lv-resize[data-column="${CSS.escape(movedColumn)}"]`)
+      ?.focus();
+  }, [movedColumn, columns]);
+
+  /** Move a column one place from the keyboard, keeping its grip focused. */
+  const moveByKey = (index: number, direction: -1 | 1): void => {
+    const target = index + direction;
+    if (target < 0 || target >= columns.length) return;
+    // Before the left neighbour, or before the column after the right neighbour.
+    const before = direction < 0 ? columns[target]!.id : (columns[target + 1]?.id ?? null);
+    props.onMoveColumn?.(columns[index]!.id, before);
+    setMovedColumn(columns[index]!.id);
+  };
 
   // Keep the focused row in view after keyboard moves.
   useLayoutEffect(() => {
@@ -437,9 +469,13 @@ export function ListView<Row>(props: ListViewProps<Row>): ReactNode {
                 )}
                 {props.onResizeColumn ? (
                   <ColumnResizer
+                    columnId={column.id}
                     label={column.label}
                     width={column.width}
                     onResize={(width) => props.onResizeColumn?.(column.id, width)}
+                    {...(props.onMoveColumn
+                      ? { onMove: (direction: -1 | 1) => moveByKey(c, direction) }
+                      : {})}
                     onDragging={setResizing}
                   />
                 ) : null}
