@@ -27,8 +27,9 @@ let page: Page;
 let problems: PageProblems;
 let work: string;
 
-/** Wait for a value with a timeout that suits two shared cores. */
-const poll = <T>(read: () => T | Promise<T>) => expect.poll(read, WAIT);
+/** Wait for a value with a timeout that suits two shared cores; `step` names it in a failure. */
+const poll = <T>(read: () => T | Promise<T>, step?: string) =>
+  expect.poll(read, step === undefined ? WAIT : { ...WAIT, message: step });
 const grid = (): Locator => page.getByRole('grid', { name: /Quarantined items/ });
 const dataRow = (name: string | RegExp): Locator => grid().getByRole('row', { name });
 const rowAt = (index: number): Locator =>
@@ -229,36 +230,40 @@ describe('console: quarantined items', () => {
     const tree = page.getByRole('tree', { name: 'Servers' });
     const root = tree.getByRole('treeitem', { name: /Central Quarantine/ });
     await root.click();
-    await poll(() => root.getAttribute('aria-selected')).toBe('true');
+    await poll(() => root.getAttribute('aria-selected'), 'root selected by a click').toBe('true');
     await page.keyboard.press('ArrowDown');
     const server = tree.getByRole('treeitem', { level: 2 }).first();
-    await poll(() => server.getAttribute('aria-selected')).toBe('true');
+    await poll(() => server.getAttribute('aria-selected'), 'server selected by Down').toBe('true');
     await page.getByRole('region', { name: /^Server / }).waitFor();
     await page.keyboard.press('ArrowLeft'); // collapse the server
-    await poll(() => server.getAttribute('aria-expanded')).toBe('false');
+    await poll(() => server.getAttribute('aria-expanded'), 'server collapsed by Left').toBe(
+      'false',
+    );
     await page.keyboard.press('ArrowRight'); // expand again
-    await poll(() => server.getAttribute('aria-expanded')).toBe('true');
+    await poll(() => server.getAttribute('aria-expanded'), 'server expanded by Right').toBe('true');
     await page.keyboard.press('ArrowRight'); // into its first folder
     const items = tree.getByRole('treeitem', { name: 'Quarantined Items' });
-    await poll(() => items.getAttribute('aria-selected')).toBe('true');
+    await poll(() => items.getAttribute('aria-selected'), 'first folder by Right').toBe('true');
     await page.keyboard.press('ArrowDown');
     await poll(() =>
       tree.getByRole('treeitem', { name: 'Definitions' }).getAttribute('aria-selected'),
     ).toBe('true');
     await page.keyboard.press('ArrowUp');
-    await poll(() => items.getAttribute('aria-selected')).toBe('true');
+    await poll(() => items.getAttribute('aria-selected'), 'items again by Up').toBe('true');
 
     await grid().waitFor();
     await grid().focus();
     await page.keyboard.press('Home');
-    await poll(() => rowAt(0).getAttribute('aria-selected')).toBe('true');
+    await poll(() => rowAt(0).getAttribute('aria-selected'), 'first row by Home').toBe('true');
     await page.keyboard.press('Shift+ArrowDown');
-    await poll(() => rowAt(1).getAttribute('aria-selected')).toBe('true');
+    await poll(() => rowAt(1).getAttribute('aria-selected'), 'second row added by Shift+Down').toBe(
+      'true',
+    );
     await poll(() => page.getByRole('contentinfo').textContent()).toContain('2 selected');
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('ArrowUp');
     await poll(() => rowAt(1).getAttribute('aria-selected')).toBe('false');
-    await poll(() => rowAt(0).getAttribute('aria-selected')).toBe('true');
+    await poll(() => rowAt(0).getAttribute('aria-selected'), 'first row alone by Up').toBe('true');
 
     await page.keyboard.press('Enter');
     const properties = page.getByRole('dialog', { name: /Properties/ });
@@ -277,12 +282,15 @@ describe('console: quarantined items', () => {
 
     // The second item was never held, so releasing it is not possible, and the menu says why.
     await page.keyboard.press('ArrowDown');
-    await poll(() => rowAt(1).getAttribute('aria-selected')).toBe('true');
+    await poll(() => rowAt(1).getAttribute('aria-selected'), 'second row by Down').toBe('true');
     await page.keyboard.press('Shift+F10');
     const menu = page.getByRole('menu', { name: 'Item actions' });
     await menu.waitFor();
     const release = menu.getByRole('menuitem', { name: 'Release for analysis' });
-    expect(await release.getAttribute('aria-disabled')).toBe('true');
+    expect(
+      await release.getAttribute('aria-disabled'),
+      `release offered for a sample that was never held: ${await rowAt(1).textContent()}`,
+    ).toBe('true');
     expect(await release.getAttribute('title')).toMatch(/not possible while the sample is \w+/);
     await screenshot(page, 'context-menu');
     await page.keyboard.press('Escape');
@@ -370,7 +378,11 @@ describe('console: quarantined items', () => {
     await poll(firstThree).toEqual(['File Name', 'Computer', third]);
     await page.keyboard.press('Alt+ArrowRight');
     await poll(firstThree).toEqual(['File Name', third, 'Computer']);
-    expect(await computerGrip.evaluate((el) => el === document.activeElement)).toBe(true);
+    expect(
+      await page.evaluate(
+        'document.activeElement && document.activeElement.getAttribute("aria-label")',
+      ),
+    ).toBe('Resize Computer');
     await page.keyboard.press('Alt+ArrowLeft');
     await page.keyboard.press('Alt+ArrowLeft');
     await poll(firstThree).toEqual(['Computer', 'File Name', third]);
