@@ -6,42 +6,35 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCq, startCq, type CqProcess } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp.js';
 import {
-  closeConsoleSession,
   forwardFile,
   openConsolePage,
   openConsoleSession,
   screenshot,
   setUpServer,
+  shareConsoleSession,
   startConsole,
-  type ConsoleProcess,
-  type PageProblems,
 } from './support/console-harness.js';
 
 const PASSWORD = 'correct horse battery';
 
 let work: string;
-let consoleProc: ConsoleProcess;
 let second: CqProcess;
 let secondControl: string;
-let browser: Browser;
-let context: BrowserContext;
-let page: Page;
-let problems: PageProblems;
 
-const tree = (): Locator => page.getByRole('tree', { name: 'Servers' });
+const tree = (): Locator => session.page.getByRole('tree', { name: 'Servers' });
 
 async function attach(password: string): Promise<Locator> {
-  await page
+  await session.page
     .getByRole('menubar', { name: 'Console menu' })
     .getByRole('menuitem', { name: 'File' })
     .click();
-  await page.getByRole('menuitem', { name: 'Attach to Server…' }).click();
-  const dialog = page.getByRole('dialog', { name: 'Attach to Server' });
+  await session.page.getByRole('menuitem', { name: 'Attach to Server…' }).click();
+  const dialog = session.page.getByRole('dialog', { name: 'Attach to Server' });
   const [host, port] = secondControl.split(':');
   await dialog.getByRole('textbox', { name: 'Server' }).fill(host!);
   await dialog.getByRole('textbox', { name: 'Port' }).fill(port!);
@@ -51,7 +44,7 @@ async function attach(password: string): Promise<Locator> {
   return dialog;
 }
 
-beforeAll(async () => {
+const session = shareConsoleSession(async () => {
   work = tempDir('cq-e2e-attach-');
   const secondDir = path.join(work, 'second');
   second = await startCq(
@@ -82,18 +75,14 @@ beforeAll(async () => {
     'on the second server',
   );
 
-  ({
-    proc: consoleProc,
-    browser,
-    context,
-    page,
-    problems,
-  } = await openConsoleSession(path.join(work, 'console'), (proc) => setUpServer(proc.socket)));
+  return openConsoleSession(path.join(work, 'console'), (proc) => setUpServer(proc.socket));
+});
+
+beforeAll(async () => {
   await tree().getByRole('treeitem', { level: 2 }).first().waitFor();
-}, 180_000);
+});
 
 afterAll(async () => {
-  await closeConsoleSession({ context, browser, proc: consoleProc });
   await second?.stop();
 });
 
@@ -104,7 +93,7 @@ describe('console: attach to server', () => {
       .getByRole('alert')
       .getByText('Login refused: unknown user or wrong password')
       .waitFor();
-    await screenshot(page, 'attach-refused');
+    await screenshot(session.page, 'attach-refused');
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     await dialog.waitFor({ state: 'detached' });
     expect(await tree().getByRole('treeitem', { level: 2 }).count()).toBe(1);
@@ -115,9 +104,9 @@ describe('console: attach to server', () => {
     await dialog.waitFor({ state: 'detached' });
     const remote = tree().getByRole('treeitem', { name: secondControl });
     await remote.waitFor();
-    const grid = page.getByRole('grid', { name: `Quarantined items on ${secondControl}` });
+    const grid = session.page.getByRole('grid', { name: `Quarantined items on ${secondControl}` });
     await grid.getByRole('row', { name: /remote-sample\.exe/ }).waitFor();
-    await screenshot(page, 'attach-listed');
+    await screenshot(session.page, 'attach-listed');
     // Remembered for the next start, but never with the password.
     const remembered = fs.readFileSync(path.join(work, 'console', 'console-servers.json'), 'utf8');
     expect(remembered).toContain('operator');
@@ -125,10 +114,10 @@ describe('console: attach to server', () => {
   });
 
   it('shows a remembered server as disconnected after a restart until attached again', async () => {
-    await context.close();
-    await consoleProc.stop();
-    consoleProc = await startConsole(path.join(work, 'console'));
-    ({ context, page, problems } = await openConsolePage(browser, consoleProc.url));
+    await session.context.close();
+    await session.proc.stop();
+    session.proc = await startConsole(path.join(work, 'console'));
+    Object.assign(session, await openConsolePage(session.browser, session.proc.url));
     const remote = tree().getByRole('treeitem', {
       name: new RegExp(`${secondControl}.*disconnected`),
     });
@@ -136,14 +125,14 @@ describe('console: attach to server', () => {
     await tree()
       .getByRole('treeitem', { name: /Central Quarantine/ })
       .click();
-    await page
+    await session.page
       .getByRole('table', { name: 'Servers' })
       .getByText(/password needed/)
       .waitFor();
-    await screenshot(page, 'attach-remembered');
+    await screenshot(session.page, 'attach-remembered');
     // Calls to it fail at once with a readable reason rather than hanging.
     await remote.click();
-    await page
+    await session.page
       .getByText(/password needed/)
       .first()
       .waitFor();
@@ -151,7 +140,7 @@ describe('console: attach to server', () => {
     const dialog = await attach(PASSWORD);
     await dialog.waitFor({ state: 'detached' });
     await tree().getByRole('treeitem', { name: secondControl, exact: true }).waitFor();
-    await page
+    await session.page
       .getByRole('grid', { name: `Quarantined items on ${secondControl}` })
       .getByRole('row', { name: /remote-sample\.exe/ })
       .waitFor();
@@ -161,7 +150,7 @@ describe('console: attach to server', () => {
   it('detaches a remote server from its context menu', async () => {
     const remote = tree().getByRole('treeitem', { name: secondControl, exact: true });
     await remote.click({ button: 'right' });
-    await page
+    await session.page
       .getByRole('menu', { name: 'Server actions' })
       .getByRole('menuitem', { name: 'Detach Server' })
       .click();
@@ -175,6 +164,6 @@ describe('console: attach to server', () => {
   });
 
   it('reported no script errors or policy violations', () => {
-    expect(problems.errors).toEqual([]);
+    expect(session.problems.errors).toEqual([]);
   });
 });

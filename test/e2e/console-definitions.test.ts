@@ -5,31 +5,22 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Locator } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { runCq } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp.js';
 import {
-  closeConsoleSession,
   openConsoleSession,
+  poll,
   screenshot,
   setUpServer,
-  WAIT,
-  type ConsoleProcess,
-  type PageProblems,
+  shareConsoleSession,
 } from './support/console-harness.js';
 
-let consoleProc: ConsoleProcess;
-let browser: Browser;
-let context: BrowserContext;
-let page: Page;
-let problems: PageProblems;
 let work: string;
 let packagePath: string;
 
-/** Wait for a value with a timeout that suits two shared cores. */
-const poll = <T>(read: () => T | Promise<T>) => expect.poll(read, WAIT);
-const pane = (): Locator => page.getByRole('region', { name: 'Definitions' });
+const pane = (): Locator => session.page.getByRole('region', { name: 'Definitions' });
 const table = (): Locator => pane().getByRole('table', { name: 'Definitions' });
 
 /** The listed sets as "sequence:active", in list order (newest first). */
@@ -44,7 +35,8 @@ async function setRows(): Promise<string[]> {
   }
   return rows;
 }
-const importDialog = (): Locator => page.getByRole('dialog', { name: 'Import definitions' });
+const importDialog = (): Locator =>
+  session.page.getByRole('dialog', { name: 'Import definitions' });
 
 /** Open the dialog, import `file`, and leave the dialog open on its outcome. */
 async function importThroughDialog(file: string): Promise<void> {
@@ -54,7 +46,7 @@ async function importThroughDialog(file: string): Promise<void> {
   await importDialog().getByRole('button', { name: 'Import' }).click();
 }
 
-beforeAll(async () => {
+const session = shareConsoleSession(async () => {
   work = tempDir('cq-e2e-defs-');
   const source = path.join(work, 'signatures');
   fs.mkdirSync(source);
@@ -75,19 +67,14 @@ beforeAll(async () => {
     packagePath,
   ]);
   if (built.code !== 0) throw new Error(`cq defs build failed: ${built.stderr}`);
-  ({
-    proc: consoleProc,
-    browser,
-    context,
-    page,
-    problems,
-  } = await openConsoleSession(path.join(work, 'data'), (proc) => setUpServer(proc.socket)));
-  const tree = page.getByRole('tree', { name: 'Servers' });
+  return openConsoleSession(path.join(work, 'data'), (proc) => setUpServer(proc.socket));
+});
+
+beforeAll(async () => {
+  const tree = session.page.getByRole('tree', { name: 'Servers' });
   await tree.getByRole('treeitem', { name: 'Definitions' }).first().click();
   await table().waitFor();
-}, 180_000);
-
-afterAll(() => closeConsoleSession({ context, browser, proc: consoleProc }));
+});
 
 describe('console: definitions', () => {
   it('lists the starter set as the active one', async () => {
@@ -114,7 +101,7 @@ describe('console: definitions', () => {
     const alert = importDialog().getByRole('alert');
     await alert.waitFor();
     expect((await alert.textContent())?.length).toBeGreaterThan(10);
-    await page.keyboard.press('Escape');
+    await session.page.keyboard.press('Escape');
     await poll(() => importDialog().count()).toBe(0);
     expect(await setRows()).toEqual(before);
   });
@@ -128,8 +115,8 @@ describe('console: definitions', () => {
     await poll(async () => (await setRows()).length).toBe(2);
     await poll(setRows).toEqual(['2:Yes', '1:No']);
     await poll(() => pane().textContent()).toContain('sequence 00000002');
-    await screenshot(page, 'definitions-imported');
-    expect(problems.errors).toEqual([]);
+    await screenshot(session.page, 'definitions-imported');
+    expect(session.problems.errors).toEqual([]);
   });
 
   it('activates a selected set from the pane', async () => {
@@ -139,6 +126,6 @@ describe('console: definitions', () => {
       'Sequence 00000001 2026.01.01.001 is active.',
     );
     await poll(setRows).toEqual(['2:No', '1:Yes']);
-    expect(problems.errors).toEqual([]);
+    expect(session.problems.errors).toEqual([]);
   });
 });

@@ -5,8 +5,8 @@
  * closed SMTP port and changes nothing, and the retry after fixing the server that delivers.
  */
 import path from 'node:path';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Locator } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   closedPort,
   startSmtpCapture,
@@ -14,51 +14,37 @@ import {
 } from '../fixtures/email/email-fixtures.js';
 import { tempDir } from '../helpers/temp.js';
 import {
-  closeConsoleSession,
-  EXAMPLE_CUSTOMER,
   ctl,
+  EXAMPLE_CUSTOMER,
   forwardFile,
   openConsoleSession,
+  poll,
   screenshot,
-  WAIT,
-  type ConsoleProcess,
-  type PageProblems,
+  shareConsoleSession,
 } from './support/console-harness.js';
 
-let consoleProc: ConsoleProcess;
-let browser: Browser;
-let context: BrowserContext;
-let page: Page;
-let problems: PageProblems;
 let work: string;
 let smtp: { port: number; received: ReceivedMail[] };
 let codeId: string;
 let dataId: string;
 
-const poll = <T>(read: () => T | Promise<T>) => expect.poll(read, WAIT);
-const grid = (): Locator => page.getByRole('grid', { name: /Quarantined items/ });
+const grid = (): Locator => session.page.getByRole('grid', { name: /Quarantined items/ });
 const wizard = (title: string): Locator =>
-  page.getByRole('dialog', { name: `Submit by email: ${title}` });
+  session.page.getByRole('dialog', { name: `Submit by email: ${title}` });
 const button = (name: string): Locator =>
-  page.getByRole('dialog').getByRole('button', { name, exact: true });
+  session.page.getByRole('dialog').getByRole('button', { name, exact: true });
 
 async function statusOf(id: string): Promise<string> {
-  const detail = (await ctl(consoleProc.socket, 'samples.get', { id })) as {
+  const detail = (await ctl(session.proc.socket, 'samples.get', { id })) as {
     sample: { status: string };
   };
   return detail.sample.status;
 }
 
-beforeAll(async () => {
+const session = shareConsoleSession(async () => {
   smtp = await startSmtpCapture();
   work = tempDir('cq-e2e-email-wizard-');
-  ({
-    proc: consoleProc,
-    browser,
-    context,
-    page,
-    problems,
-  } = await openConsoleSession(path.join(work, 'data'), async (proc) => {
+  return openConsoleSession(path.join(work, 'data'), async (proc) => {
     await ctl(proc.socket, 'server.setup', {
       setupType: 'email',
       patch: {
@@ -78,11 +64,12 @@ beforeAll(async () => {
       `MZ${'\0'.repeat(62)}program code ${Date.now()}`,
     );
     dataId = await forwardFile(proc.intake, work, 'notes.dat', `plain notes ${Date.now()}`);
-  }));
-  await grid().waitFor();
-}, 180_000);
+  });
+});
 
-afterAll(() => closeConsoleSession({ context, browser, proc: consoleProc }));
+beforeAll(async () => {
+  await grid().waitFor();
+});
 
 describe('console: Scan and Deliver wizard (email)', () => {
   it('walks the wizard, fails readably on a closed SMTP port, and delivers on retry', async () => {
@@ -92,9 +79,9 @@ describe('console: Scan and Deliver wizard (email)', () => {
     await grid()
       .getByRole('row', { name: /notes\.dat/ })
       .click({ modifiers: ['Control'] });
-    await poll(() => page.getByRole('contentinfo').textContent()).toContain('2 selected');
-    await page.keyboard.press('Shift+F10');
-    const menu = page.getByRole('menu', { name: 'Item actions' });
+    await poll(() => session.page.getByRole('contentinfo').textContent()).toContain('2 selected');
+    await session.page.keyboard.press('Shift+F10');
+    const menu = session.page.getByRole('menu', { name: 'Item actions' });
     const entry = menu.getByRole('menuitem', { name: 'Submit by email…' });
     await poll(() => entry.getAttribute('aria-disabled')).not.toBe('true');
     await entry.click();
@@ -106,7 +93,7 @@ describe('console: Scan and Deliver wizard (email)', () => {
       /tool\.exe.*notes\.dat|notes\.dat.*tool\.exe/,
     );
     expect(await button('Back').isDisabled()).toBe(true);
-    await screenshot(page, 'email-wizard-items');
+    await screenshot(session.page, 'email-wizard-items');
     await button('Next').click();
 
     // (2) analysis: code is to be submitted, data only is not, unless overridden
@@ -126,7 +113,7 @@ describe('console: Scan and Deliver wizard (email)', () => {
     await analysis.waitFor();
     const override = analysis.getByRole('checkbox', { name: /Submit anyway/ });
     await override.check();
-    await screenshot(page, 'email-wizard-analysis');
+    await screenshot(session.page, 'email-wizard-analysis');
     await button('Next').click();
 
     // (3) options: strip preview, then a custom SMTP server on a closed port
@@ -151,7 +138,7 @@ describe('console: Scan and Deliver wizard (email)', () => {
     await poll(() => button('Next').isDisabled()).toBe(true);
     await port.fill(String(await closedPort()));
     await poll(() => button('Next').isDisabled()).toBe(false);
-    await screenshot(page, 'email-wizard-options');
+    await screenshot(session.page, 'email-wizard-options');
     await button('Next').click();
 
     // (4) contact details from Customer Information
@@ -177,7 +164,7 @@ describe('console: Scan and Deliver wizard (email)', () => {
     expect(text).toContain('X-Sample-Checksum');
     expect(text).toContain('attributes.txt');
     expect(text).toContain(`sample-${dataId}.zip`);
-    await screenshot(page, 'email-wizard-review');
+    await screenshot(session.page, 'email-wizard-review');
     await button('Send').click();
 
     // (6, 7) the send fails readably; nothing changed
@@ -187,7 +174,7 @@ describe('console: Scan and Deliver wizard (email)', () => {
     expect(await button('Finish').isDisabled()).toBe(true);
     expect(smtp.received.length).toBe(0);
     expect(await statusOf(codeId)).not.toBe('submitted');
-    await screenshot(page, 'email-wizard-failed');
+    await screenshot(session.page, 'email-wizard-failed');
 
     // Back to the options, fix the SMTP server, and send again.
     await button('Back').click();
@@ -212,26 +199,26 @@ describe('console: Scan and Deliver wizard (email)', () => {
     for (const id of ids) expect(sentText).toContain(id);
     expect(smtp.received.every((m) => m.envelopeTo.includes('samples@av.example.test'))).toBe(true);
     expect(smtp.received.some((m) => (m.parsed.text ?? '').includes('+1 555 0199'))).toBe(true);
-    await screenshot(page, 'email-wizard-sent');
+    await screenshot(session.page, 'email-wizard-sent');
     await button('Finish').click();
     await result.waitFor({ state: 'detached' });
     await poll(() => statusOf(codeId)).toBe('submitted');
     await poll(() => statusOf(dataId)).toBe('submitted');
-    expect(problems.errors).toEqual([]);
+    expect(session.problems.errors).toEqual([]);
   });
 
   it('cancels with Escape', async () => {
-    await forwardFile(consoleProc.intake, work, 'other.exe', `MZ${'\0'.repeat(62)}other`);
+    await forwardFile(session.proc.intake, work, 'other.exe', `MZ${'\0'.repeat(62)}other`);
     const row = grid().getByRole('row', { name: /other\.exe/ });
     await row.click();
-    await page.keyboard.press('Shift+F10');
-    await page
+    await session.page.keyboard.press('Shift+F10');
+    await session.page
       .getByRole('menu', { name: 'Item actions' })
       .getByRole('menuitem', { name: 'Submit by email…' })
       .click();
     const items = wizard('Selected items');
     await items.waitFor();
-    await page.keyboard.press('Escape');
+    await session.page.keyboard.press('Escape');
     await items.waitFor({ state: 'detached' });
   });
 });

@@ -5,64 +5,57 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Locator, Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { getAttributeSpec } from '../../src-shared/catalog/attributes.js';
 import { tempDir } from '../helpers/temp.js';
 import {
-  closeConsoleSession,
   forwardFile,
   openConsoleSession,
+  poll,
   screenshot,
   setUpServer,
-  WAIT,
-  type ConsoleProcess,
-  type PageProblems,
+  shareConsoleSession,
 } from './support/console-harness.js';
 
-let consoleProc: ConsoleProcess;
-let browser: Browser;
-let context: BrowserContext;
-let page: Page;
-let problems: PageProblems;
 let work: string;
 
-/** Wait for a value with a timeout that suits two shared cores; `step` names it in a failure. */
-const poll = <T>(read: () => T | Promise<T>, step?: string) =>
-  expect.poll(read, step === undefined ? WAIT : { ...WAIT, message: step });
-const grid = (): Locator => page.getByRole('grid', { name: /Quarantined items/ });
+const grid = (): Locator => session.page.getByRole('grid', { name: /Quarantined items/ });
 const dataRow = (name: string | RegExp): Locator => grid().getByRole('row', { name });
 const rowAt = (index: number): Locator =>
   grid().locator(`[role="row"][aria-rowindex="${index + 2}"]`);
 
-beforeAll(async () => {
+const session = shareConsoleSession(async () => {
   work = tempDir('cq-e2e-items-');
-  ({
-    proc: consoleProc,
-    browser,
-    context,
-    page,
-    problems,
-  } = await openConsoleSession(path.join(work, 'data'), (proc) => setUpServer(proc.socket)));
-  await grid().waitFor();
-}, 180_000);
+  return openConsoleSession(path.join(work, 'data'), (proc) => setUpServer(proc.socket));
+});
 
-afterAll(() => closeConsoleSession({ context, browser, proc: consoleProc }));
+beforeAll(async () => {
+  await grid().waitFor();
+});
 
 describe('console: quarantined items', () => {
   it('shows samples forwarded with cq forward as they arrive', async () => {
-    await poll(() => page.getByText('No items are quarantined on this server.').count()).toBe(1);
-    await forwardFile(consoleProc.intake, work, 'beta.exe', 'beta content', 'ws-beta.example.test');
+    await poll(() =>
+      session.page.getByText('No items are quarantined on this server.').count(),
+    ).toBe(1);
+    await forwardFile(
+      session.proc.intake,
+      work,
+      'beta.exe',
+      'beta content',
+      'ws-beta.example.test',
+    );
     await dataRow(/beta\.exe/).waitFor();
     await forwardFile(
-      consoleProc.intake,
+      session.proc.intake,
       work,
       'alpha.exe',
       'alpha content',
       'ws-alpha.example.test',
     );
     await forwardFile(
-      consoleProc.intake,
+      session.proc.intake,
       work,
       'gamma.doc',
       'gamma content',
@@ -70,7 +63,7 @@ describe('console: quarantined items', () => {
     );
     await dataRow(/alpha\.exe/).waitFor();
     await dataRow(/gamma\.doc/).waitFor();
-    await poll(() => page.getByRole('contentinfo').textContent()).toContain('3 items');
+    await poll(() => session.page.getByRole('contentinfo').textContent()).toContain('3 items');
     // The Internet-based columns of the guide's table 4-2.
     const headers = await grid().getByRole('columnheader').allTextContents();
     expect(headers.map((h) => h.replace(/[▲▼]/g, ''))).toEqual([
@@ -85,7 +78,7 @@ describe('console: quarantined items', () => {
       'Virus',
       'Sample errors',
     ]);
-    await screenshot(page, 'items-live');
+    await screenshot(session.page, 'items-live');
   });
 
   it('sorts on the server by the clicked column, both ways', async () => {
@@ -101,19 +94,19 @@ describe('console: quarantined items', () => {
     await computer.getByRole('button').click();
     await poll(() => computer.getAttribute('aria-sort')).toBe('ascending');
     await poll(() => rowAt(0).textContent()).toContain('ws-alpha');
-    await screenshot(page, 'items-sorted');
+    await screenshot(session.page, 'items-sorted');
   });
 
   it('filters by text and by status', async () => {
-    const filter = page.getByRole('searchbox', { name: /Filter/ });
+    const filter = session.page.getByRole('searchbox', { name: /Filter/ });
     await filter.fill('gamma');
     await poll(() => grid().getByRole('row').count()).toBe(2); // header + one item
     await poll(() => rowAt(0).textContent()).toContain('gamma.doc');
     await filter.fill('');
     await poll(() => grid().getByRole('row').count()).toBe(4);
-    const status = page.getByRole('combobox', { name: /Status/ });
+    const status = session.page.getByRole('combobox', { name: /Status/ });
     await status.selectOption({ label: 'Installed' });
-    await page.getByText('No items match the filter.').waitFor();
+    await session.page.getByText('No items match the filter.').waitFor();
     // The server processes items on its own (scan, submission), so filter by what one shows now.
     await status.selectOption({ label: 'All statuses' });
     await poll(() => grid().getByRole('row').count()).toBe(4);
@@ -129,7 +122,7 @@ describe('console: quarantined items', () => {
 
   it('opens item Properties with attributes, their descriptions, history and errors', async () => {
     await dataRow(/alpha\.exe/).dblclick();
-    const dialog = page.getByRole('dialog', { name: /alpha\.exe Properties/ });
+    const dialog = session.page.getByRole('dialog', { name: /alpha\.exe Properties/ });
     await dialog.waitFor();
     await poll(() => dialog.getByRole('tabpanel').textContent()).toContain('ws-alpha.example.test');
     // Fix coverage (coverage.get): one endpoint reported this content.
@@ -149,9 +142,9 @@ describe('console: quarantined items', () => {
     await poll(() => description.textContent()).toContain(expected);
     // The keyboard equivalent: move to the next attribute and press Enter.
     await statusRow.press('ArrowDown');
-    await page.keyboard.press('Enter');
+    await session.page.keyboard.press('Enter');
     await poll(() => description.textContent()).not.toContain(expected);
-    await screenshot(page, 'item-attributes');
+    await screenshot(session.page, 'item-attributes');
 
     await dialog.getByRole('tab', { name: 'Actions' }).click();
     const history = dialog.getByRole('table', { name: 'History' });
@@ -162,11 +155,11 @@ describe('console: quarantined items', () => {
     const hold = dialog.getByRole('button', { name: 'Hold' });
     await poll(() => hold.isDisabled()).toBe(true);
     expect(await hold.getAttribute('title')).toMatch(/not possible while the sample is held/);
-    await screenshot(page, 'item-actions');
+    await screenshot(session.page, 'item-actions');
 
     await dialog.getByRole('tab', { name: /Errors/ }).click();
     await dialog.getByText('No errors were recorded for this item.').waitFor();
-    await page.keyboard.press('Escape');
+    await session.page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
     await poll(() => dataRow(/alpha\.exe/).textContent()).toContain('Held');
   });
@@ -174,117 +167,119 @@ describe('console: quarantined items', () => {
   it('deletes only after confirmation', async () => {
     await dataRow(/gamma\.doc/).click();
     await grid().press('Delete');
-    const confirm = page.getByRole('alertdialog', { name: /Delete 1 item/ });
+    const confirm = session.page.getByRole('alertdialog', { name: /Delete 1 item/ });
     await confirm.waitFor();
-    await screenshot(page, 'delete-confirm');
+    await screenshot(session.page, 'delete-confirm');
     await confirm.getByRole('button', { name: 'Cancel' }).click();
     await confirm.waitFor({ state: 'detached' });
     expect(await dataRow(/gamma\.doc/).count()).toBe(1);
 
     await dataRow(/gamma\.doc/).click({ button: 'right' });
-    await page
+    await session.page
       .getByRole('menu', { name: 'Item actions' })
       .getByRole('menuitem', { name: /Delete/ })
       .click();
     await confirm.waitFor();
     await confirm.getByRole('button', { name: 'Delete' }).click();
     await dataRow(/gamma\.doc/).waitFor({ state: 'detached' });
-    await poll(() => page.getByRole('contentinfo').getByRole('status').textContent()).toContain(
-      'Delete: 1 item done',
-    );
+    await poll(() =>
+      session.page.getByRole('contentinfo').getByRole('status').textContent(),
+    ).toContain('Delete: 1 item done');
   });
 
   it('restores to a folder the administrator confirms, never a relative path', async () => {
     const destination = tempDir('cq-e2e-restore-');
     await dataRow(/beta\.exe/).click({ button: 'right' });
-    await page
+    await session.page
       .getByRole('menu', { name: 'Item actions' })
       .getByRole('menuitem', { name: /Restore/ })
       .click();
-    const dialog = page.getByRole('alertdialog', { name: /Restore 1 item/ });
+    const dialog = session.page.getByRole('alertdialog', { name: /Restore 1 item/ });
     await dialog.waitFor();
     const folder = dialog.getByRole('textbox', { name: /Destination folder/ });
     await folder.fill('relative/folder');
     await dialog.getByText('destination must be an absolute folder path').waitFor();
     expect(await dialog.getByRole('button', { name: 'Restore' }).isDisabled()).toBe(true);
     await folder.fill(destination);
-    await screenshot(page, 'restore-destination');
+    await screenshot(session.page, 'restore-destination');
     await dialog.getByRole('button', { name: 'Restore' }).click();
     await poll(() => fs.readdirSync(destination)).toEqual(['beta.exe']);
     expect(fs.readFileSync(path.join(destination, 'beta.exe'), 'utf8')).toBe('beta content');
 
     // A second restore to the same folder does not overwrite unless asked.
     await dataRow(/beta\.exe/).click({ button: 'right' });
-    await page
+    await session.page
       .getByRole('menu', { name: 'Item actions' })
       .getByRole('menuitem', { name: /Restore/ })
       .click();
     await dialog.getByRole('textbox', { name: /Destination folder/ }).fill(destination);
     await dialog.getByRole('button', { name: 'Restore' }).click();
-    const refused = page.getByRole('dialog', { name: /some items were refused/ });
+    const refused = session.page.getByRole('dialog', { name: /some items were refused/ });
     await refused.waitFor();
     await refused.getByRole('button', { name: 'Close', exact: true }).click();
   });
 
   it('is driven by the keyboard: tree and list arrows, Enter, Delete and the menu key', async () => {
-    const tree = page.getByRole('tree', { name: 'Servers' });
+    const tree = session.page.getByRole('tree', { name: 'Servers' });
     const root = tree.getByRole('treeitem', { name: /Central Quarantine/ });
     await root.click();
     await poll(() => root.getAttribute('aria-selected'), 'root selected by a click').toBe('true');
-    await page.keyboard.press('ArrowDown');
+    await session.page.keyboard.press('ArrowDown');
     const server = tree.getByRole('treeitem', { level: 2 }).first();
     await poll(() => server.getAttribute('aria-selected'), 'server selected by Down').toBe('true');
-    await page.getByRole('region', { name: /^Server / }).waitFor();
-    await page.keyboard.press('ArrowLeft'); // collapse the server
+    await session.page.getByRole('region', { name: /^Server / }).waitFor();
+    await session.page.keyboard.press('ArrowLeft'); // collapse the server
     await poll(() => server.getAttribute('aria-expanded'), 'server collapsed by Left').toBe(
       'false',
     );
-    await page.keyboard.press('ArrowRight'); // expand again
+    await session.page.keyboard.press('ArrowRight'); // expand again
     await poll(() => server.getAttribute('aria-expanded'), 'server expanded by Right').toBe('true');
-    await page.keyboard.press('ArrowRight'); // into its first folder
+    await session.page.keyboard.press('ArrowRight'); // into its first folder
     const items = tree.getByRole('treeitem', { name: 'Quarantined Items' });
     await poll(() => items.getAttribute('aria-selected'), 'first folder by Right').toBe('true');
-    await page.keyboard.press('ArrowDown');
+    await session.page.keyboard.press('ArrowDown');
     await poll(() =>
       tree.getByRole('treeitem', { name: 'Definitions' }).getAttribute('aria-selected'),
     ).toBe('true');
-    await page.keyboard.press('ArrowUp');
+    await session.page.keyboard.press('ArrowUp');
     await poll(() => items.getAttribute('aria-selected'), 'items again by Up').toBe('true');
 
     await grid().waitFor();
     await grid().focus();
-    await page.keyboard.press('Home');
+    await session.page.keyboard.press('Home');
     await poll(() => rowAt(0).getAttribute('aria-selected'), 'first row by Home').toBe('true');
-    await page.keyboard.press('Shift+ArrowDown');
+    await session.page.keyboard.press('Shift+ArrowDown');
     await poll(() => rowAt(1).getAttribute('aria-selected'), 'second row added by Shift+Down').toBe(
       'true',
     );
-    await poll(() => page.getByRole('contentinfo').textContent()).toContain('2 selected');
-    await page.keyboard.press('ArrowDown');
-    await page.keyboard.press('ArrowUp');
+    await poll(() => session.page.getByRole('contentinfo').textContent()).toContain('2 selected');
+    await session.page.keyboard.press('ArrowDown');
+    await session.page.keyboard.press('ArrowUp');
     await poll(() => rowAt(1).getAttribute('aria-selected')).toBe('false');
     await poll(() => rowAt(0).getAttribute('aria-selected'), 'first row alone by Up').toBe('true');
 
-    await page.keyboard.press('Enter');
-    const properties = page.getByRole('dialog', { name: /Properties/ });
+    await session.page.keyboard.press('Enter');
+    const properties = session.page.getByRole('dialog', { name: /Properties/ });
     await properties.waitFor();
-    await page.keyboard.press('Escape');
+    await session.page.keyboard.press('Escape');
     await properties.waitFor({ state: 'detached' });
     await poll(() =>
-      page.evaluate('document.activeElement && document.activeElement.getAttribute("role")'),
+      session.page.evaluate(
+        'document.activeElement && document.activeElement.getAttribute("role")',
+      ),
     ).toBe('grid');
 
-    await page.keyboard.press('Delete');
-    const confirm = page.getByRole('alertdialog', { name: /Delete/ });
+    await session.page.keyboard.press('Delete');
+    const confirm = session.page.getByRole('alertdialog', { name: /Delete/ });
     await confirm.waitFor();
-    await page.keyboard.press('Escape');
+    await session.page.keyboard.press('Escape');
     await confirm.waitFor({ state: 'detached' });
 
     // The second item was never held, so releasing it is not possible, and the menu says why.
-    await page.keyboard.press('ArrowDown');
+    await session.page.keyboard.press('ArrowDown');
     await poll(() => rowAt(1).getAttribute('aria-selected'), 'second row by Down').toBe('true');
-    await page.keyboard.press('Shift+F10');
-    const menu = page.getByRole('menu', { name: 'Item actions' });
+    await session.page.keyboard.press('Shift+F10');
+    const menu = session.page.getByRole('menu', { name: 'Item actions' });
     await menu.waitFor();
     const release = menu.getByRole('menuitem', { name: 'Release for analysis' });
     expect(
@@ -292,40 +287,40 @@ describe('console: quarantined items', () => {
       `release offered for a sample that was never held: ${await rowAt(1).textContent()}`,
     ).toBe('true');
     expect(await release.getAttribute('title')).toMatch(/not possible while the sample is \w+/);
-    await screenshot(page, 'context-menu');
-    await page.keyboard.press('Escape');
+    await screenshot(session.page, 'context-menu');
+    await session.page.keyboard.press('Escape');
     await menu.waitFor({ state: 'detached' });
-    await page.keyboard.press('ContextMenu');
+    await session.page.keyboard.press('ContextMenu');
     await menu.waitFor();
-    await page.keyboard.press('Escape');
+    await session.page.keyboard.press('Escape');
     await menu.waitFor({ state: 'detached' });
 
     // Ctrl+A selects everything the filter shows; Delete then asks about all of it.
-    await page.keyboard.press('Control+a');
-    await poll(() => page.getByRole('contentinfo').textContent()).toContain('2 selected');
-    await page.keyboard.press('Delete');
-    await page.getByRole('alertdialog', { name: 'Delete 2 items' }).waitFor();
-    await page.keyboard.press('Escape');
+    await session.page.keyboard.press('Control+a');
+    await poll(() => session.page.getByRole('contentinfo').textContent()).toContain('2 selected');
+    await session.page.keyboard.press('Delete');
+    await session.page.getByRole('alertdialog', { name: 'Delete 2 items' }).waitFor();
+    await session.page.keyboard.press('Escape');
     // Ctrl+click adds to and removes from the selection.
     await rowAt(0).click();
-    await poll(() => page.getByRole('contentinfo').textContent()).toContain('1 selected');
+    await poll(() => session.page.getByRole('contentinfo').textContent()).toContain('1 selected');
     await rowAt(1).click({ modifiers: ['Control'] });
-    await poll(() => page.getByRole('contentinfo').textContent()).toContain('2 selected');
+    await poll(() => session.page.getByRole('contentinfo').textContent()).toContain('2 selected');
     await rowAt(0).click({ modifiers: ['Control'] });
     await poll(() => rowAt(0).getAttribute('aria-selected')).toBe('false');
-    await poll(() => page.getByRole('contentinfo').textContent()).toContain('1 selected');
+    await poll(() => session.page.getByRole('contentinfo').textContent()).toContain('1 selected');
   });
 
   it('follows the light or dark theme of the system', async () => {
     const background = (p: Page): Promise<string> =>
       p.evaluate<string>('getComputedStyle(document.body).backgroundColor');
-    const light = await background(page);
-    const dark = await browser.newContext({
+    const light = await background(session.page);
+    const dark = await session.browser.newContext({
       viewport: { width: 1280, height: 800 },
       colorScheme: 'dark',
     });
     const darkPage = await dark.newPage();
-    await darkPage.goto(consoleProc.url);
+    await darkPage.goto(session.proc.url);
     await darkPage
       .getByRole('grid', { name: /Quarantined items/ })
       .getByRole('row', { name: /alpha\.exe/ })
@@ -348,14 +343,14 @@ describe('console: quarantined items', () => {
     const before = await widthOf('File Name');
     const grip = grid().getByRole('separator', { name: 'Resize File Name' });
     const box = (await grip.boundingBox())!;
-    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-    await page.mouse.down();
-    await page.mouse.move(box.x + box.width / 2 + 80, box.y + box.height / 2, { steps: 5 });
-    await page.mouse.up();
+    await session.page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await session.page.mouse.down();
+    await session.page.mouse.move(box.x + box.width / 2 + 80, box.y + box.height / 2, { steps: 5 });
+    await session.page.mouse.up();
     await poll(() => widthOf('File Name')).toBe(before + 80);
     // The grip is a focusable separator: the arrow keys resize too.
     await grip.focus();
-    await page.keyboard.press('ArrowRight');
+    await session.page.keyboard.press('ArrowRight');
     await poll(() => grip.getAttribute('aria-valuenow')).toBe(String(before + 90));
 
     expect((await headerNames())[0]).toBe('File Name');
@@ -374,30 +369,30 @@ describe('console: quarantined items', () => {
     const firstThree = async (): Promise<string[]> => (await headerNames()).slice(0, 3);
     const computerGrip = grid().getByRole('separator', { name: 'Resize Computer' });
     await computerGrip.focus();
-    await page.keyboard.press('Alt+ArrowRight');
+    await session.page.keyboard.press('Alt+ArrowRight');
     await poll(firstThree).toEqual(['File Name', 'Computer', third]);
-    await page.keyboard.press('Alt+ArrowRight');
+    await session.page.keyboard.press('Alt+ArrowRight');
     await poll(firstThree).toEqual(['File Name', third, 'Computer']);
     expect(
-      await page.evaluate(
+      await session.page.evaluate(
         'document.activeElement && document.activeElement.getAttribute("aria-label")',
       ),
     ).toBe('Resize Computer');
-    await page.keyboard.press('Alt+ArrowLeft');
-    await page.keyboard.press('Alt+ArrowLeft');
+    await session.page.keyboard.press('Alt+ArrowLeft');
+    await session.page.keyboard.press('Alt+ArrowLeft');
     await poll(firstThree).toEqual(['Computer', 'File Name', third]);
     // Already first: nothing moves.
-    await page.keyboard.press('Alt+ArrowLeft');
+    await session.page.keyboard.press('Alt+ArrowLeft');
     expect((await headerNames())[0]).toBe('Computer');
 
-    await page.reload();
+    await session.page.reload();
     await grid().waitFor();
     await poll(async () => (await headerNames()).slice(0, 2)).toEqual(['Computer', 'File Name']);
     expect(await widthOf('File Name')).toBe(before + 90);
-    await screenshot(page, 'items-columns');
+    await screenshot(session.page, 'items-columns');
   });
 
   it('reported no script errors or policy violations', () => {
-    expect(problems.errors).toEqual([]);
+    expect(session.problems.errors).toEqual([]);
   });
 });

@@ -6,45 +6,36 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Locator } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/temp.js';
 import {
-  closeConsoleSession,
   ctl,
   forwardFile,
   openConsolePage,
   openConsoleSession,
+  poll,
   screenshot,
   setUpServer,
+  shareConsoleSession,
   startConsole,
-  WAIT,
-  type ConsoleProcess,
-  type PageProblems,
 } from './support/console-harness.js';
 
 let work: string;
 let dataDir: string;
-let consoleProc: ConsoleProcess;
-let browser: Browser;
-let context: BrowserContext;
-let page: Page;
-let problems: PageProblems;
 let sampleId: string;
 
-const poll = <T>(read: () => T | Promise<T>) => expect.poll(read, WAIT);
-
 async function openServerProperties(): Promise<Locator> {
-  const server = page
+  const server = session.page
     .getByRole('tree', { name: 'Servers' })
     .getByRole('treeitem', { level: 2 })
     .first();
   await server.click();
-  await page
+  await session.page
     .getByRole('toolbar', { name: 'Commands' })
     .getByRole('button', { name: 'Properties' })
     .click();
-  const dialog = page.getByRole('dialog', { name: /Properties$/ });
+  const dialog = session.page.getByRole('dialog', { name: /Properties$/ });
   await dialog.getByRole('tab', { name: 'General', exact: true }).waitFor();
   return dialog;
 }
@@ -57,22 +48,14 @@ function allFiles(dir: string): string[] {
   });
 }
 
-beforeAll(async () => {
+const session = shareConsoleSession(async () => {
   work = tempDir('cq-e2e-settings-');
   dataDir = path.join(work, 'data');
-  ({
-    proc: consoleProc,
-    browser,
-    context,
-    page,
-    problems,
-  } = await openConsoleSession(dataDir, async (proc) => {
+  return openConsoleSession(dataDir, async (proc) => {
     await setUpServer(proc.socket);
     sampleId = await forwardFile(proc.intake, work, 'lost.bin', 'content that will go missing');
-  }));
-}, 180_000);
-
-afterAll(() => closeConsoleSession({ context, browser, proc: consoleProc }));
+  });
+});
 
 describe('console: server properties', () => {
   it('has every tab of the server Properties', async () => {
@@ -118,7 +101,7 @@ describe('console: server properties', () => {
     expect(await dialog.getByRole('button', { name: 'OK' }).isDisabled()).toBe(true);
     await maxSize.fill('lots');
     await dialog.getByText('must be a number').waitFor();
-    await screenshot(page, 'server-properties-refused');
+    await screenshot(session.page, 'server-properties-refused');
     await maxSize.fill('750');
     await poll(() => dialog.getByText('must be').count()).toBe(0);
     await dialog.getByRole('button', { name: 'Apply' }).click();
@@ -137,11 +120,11 @@ describe('console: server properties', () => {
     await dialog
       .getByRole('checkbox', { name: 'Unable to connect to the Gateway: email' })
       .uncheck();
-    await screenshot(page, 'server-properties-alerting');
+    await screenshot(session.page, 'server-properties-alerting');
     await dialog.getByRole('button', { name: 'OK' }).click();
     await dialog.waitFor({ state: 'detached' });
 
-    const { config } = (await ctl(consoleProc.socket, 'config.get')) as {
+    const { config } = (await ctl(session.proc.socket, 'config.get')) as {
       config: {
         general: { maxSizeMB: number };
         samplePolicy: { statusQueryIntervalSeconds: number };
@@ -157,8 +140,8 @@ describe('console: server properties', () => {
   });
 
   it('keeps the settings across a restart of the console and its server', async () => {
-    await context.close();
-    expect(await consoleProc.stop()).toBe(0);
+    await session.context.close();
+    expect(await session.proc.stop()).toBe(0);
     // The embedded server stopped with the console: its data folder lock is released.
     expect(fs.existsSync(path.join(dataDir, 'server.lock'))).toBe(false);
     // Lose the item's stored content while nothing runs; the next start must flag it.
@@ -166,8 +149,8 @@ describe('console: server properties', () => {
     expect(blobs.length).toBe(1);
     fs.rmSync(blobs[0]!);
 
-    consoleProc = await startConsole(dataDir);
-    ({ context, page, problems } = await openConsolePage(browser, consoleProc.url));
+    session.proc = await startConsole(dataDir);
+    Object.assign(session, await openConsolePage(session.browser, session.proc.url));
     const dialog = await openServerProperties();
     await poll(() =>
       dialog.getByRole('textbox', { name: 'Maximum size', exact: true }).inputValue(),
@@ -186,30 +169,30 @@ describe('console: server properties', () => {
     await poll(() => dialog.getByRole('table', { name: 'General errors' }).textContent()).toContain(
       'missing',
     );
-    await screenshot(page, 'server-properties-errors');
+    await screenshot(session.page, 'server-properties-errors');
     await dialog.getByRole('button', { name: 'Cancel' }).click();
   });
 
   it("shows the recovered item's error on its Errors tab", async () => {
-    await page
+    await session.page
       .getByRole('tree', { name: 'Servers' })
       .getByRole('treeitem', { name: 'Quarantined Items' })
       .click();
-    const row = page
+    const row = session.page
       .getByRole('grid', { name: /Quarantined items/ })
       .getByRole('row', { name: /lost\.bin/ });
     await row.dblclick();
-    const dialog = page.getByRole('dialog', { name: /lost\.bin Properties/ });
+    const dialog = session.page.getByRole('dialog', { name: /lost\.bin Properties/ });
     await dialog.getByRole('tab', { name: /^Errors \([1-9]/ }).click();
     const errors = dialog.getByRole('table', { name: 'Errors' });
     await poll(() => errors.textContent()).toContain('lost');
     expect(await errors.textContent()).toContain('recovery');
-    await screenshot(page, 'item-errors');
-    await page.keyboard.press('Escape');
+    await screenshot(session.page, 'item-errors');
+    await session.page.keyboard.press('Escape');
     expect(sampleId).toMatch(/^\d+$/);
   });
 
   it('reported no script errors or policy violations', () => {
-    expect(problems.errors).toEqual([]);
+    expect(session.problems.errors).toEqual([]);
   });
 });

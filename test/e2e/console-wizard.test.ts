@@ -3,54 +3,37 @@
  * page is checked before Next, Back keeps what was typed, and Finish sets the server up.
  */
 import path from 'node:path';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Locator } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/temp.js';
 import {
-  closeConsoleSession,
   ctl,
   openConsoleSession,
+  poll,
   screenshot,
-  WAIT,
-  type ConsoleProcess,
-  type PageProblems,
+  shareConsoleSession,
 } from './support/console-harness.js';
 
-let consoleProc: ConsoleProcess;
-let browser: Browser;
-let context: BrowserContext;
-let page: Page;
-let problems: PageProblems;
-
-const poll = <T>(read: () => T | Promise<T>) => expect.poll(read, WAIT);
 const wizard = (title: string): Locator =>
-  page.getByRole('dialog', { name: new RegExp(`^Set up .*: ${title}$`) });
+  session.page.getByRole('dialog', { name: new RegExp(`^Set up .*: ${title}$`) });
 const button = (name: string): Locator =>
-  page.getByRole('dialog').getByRole('button', { name, exact: true });
+  session.page.getByRole('dialog').getByRole('button', { name, exact: true });
 
-beforeAll(async () => {
-  ({
-    proc: consoleProc,
-    browser,
-    context,
-    page,
-    problems,
-  } = await openConsoleSession(path.join(tempDir('cq-e2e-wizard-'), 'data')));
-}, 180_000);
-
-afterAll(() => closeConsoleSession({ context, browser, proc: consoleProc }));
+const session = shareConsoleSession(async () => {
+  return openConsoleSession(path.join(tempDir('cq-e2e-wizard-'), 'data'));
+});
 
 describe('console: first-run setup wizard', () => {
   it('opens by itself on a server that is not set up', async () => {
     await wizard('Setup type').waitFor();
-    const internet = page.getByRole('radio', { name: /Internet-based \(recommended\)/ });
+    const internet = session.page.getByRole('radio', { name: /Internet-based \(recommended\)/ });
     expect(await internet.isChecked()).toBe(true);
     expect(await button('Back').isDisabled()).toBe(true);
-    await screenshot(page, 'wizard-type');
+    await screenshot(session.page, 'wizard-type');
   });
 
   it('checks each page before going on, and Back keeps what was typed', async () => {
-    await page.getByRole('radio', { name: /Email-based/ }).check();
+    await session.page.getByRole('radio', { name: /Email-based/ }).check();
     await button('Next').click();
 
     const storage = wizard('Quarantine storage');
@@ -75,7 +58,7 @@ describe('console: first-run setup wizard', () => {
       .getByText(/Complete the fields/)
       .waitFor();
     await poll(() => customer.getByText('required', { exact: true }).count()).toBe(5);
-    await screenshot(page, 'wizard-customer-required');
+    await screenshot(session.page, 'wizard-customer-required');
     await customer.getByRole('textbox', { name: 'Company' }).fill('Example Corp');
     await customer.getByRole('textbox', { name: 'Account number' }).fill('A-1000');
     await customer.getByRole('textbox', { name: 'Contact name' }).fill('Alex Admin');
@@ -112,21 +95,21 @@ describe('console: first-run setup wizard', () => {
     expect(summary).toContain('Email-based');
     expect(summary).toContain('600 MB');
     expect(summary).toContain('samples@analysis.example.test');
-    await screenshot(page, 'wizard-ready');
+    await screenshot(session.page, 'wizard-ready');
   });
 
   it('sets the server up on Finish', async () => {
     await button('Finish').click();
-    await page.getByRole('dialog').waitFor({ state: 'detached' });
-    await poll(() => page.getByRole('contentinfo').getByRole('status').textContent()).toContain(
-      'The server is set up.',
-    );
-    const info = (await ctl(consoleProc.socket, 'server.info')) as {
+    await session.page.getByRole('dialog').waitFor({ state: 'detached' });
+    await poll(() =>
+      session.page.getByRole('contentinfo').getByRole('status').textContent(),
+    ).toContain('The server is set up.');
+    const info = (await ctl(session.proc.socket, 'server.info')) as {
       setupComplete: boolean;
       setupType: string;
     };
     expect(info).toMatchObject({ setupComplete: true, setupType: 'email' });
-    const { config } = (await ctl(consoleProc.socket, 'config.get')) as {
+    const { config } = (await ctl(session.proc.socket, 'config.get')) as {
       config: {
         general: { maxSizeMB: number };
         email: { submissionAddress: string };
@@ -139,7 +122,9 @@ describe('console: first-run setup wizard', () => {
     expect(config.alerting).toMatchObject({ enabled: true, smtp: { host: 'mail.example.test' } });
     expect(config.customerInformation.company).toBe('Example Corp');
     // An email-based server lists its items with the guide's table 3-1 columns.
-    const headers = page.getByRole('grid', { name: /Quarantined items/ }).getByRole('columnheader');
+    const headers = session.page
+      .getByRole('grid', { name: /Quarantined items/ })
+      .getByRole('columnheader');
     await poll(async () =>
       (await headers.allTextContents()).map((h) => h.replace(/[▲▼]/g, '')),
     ).toEqual([
@@ -153,10 +138,10 @@ describe('console: first-run setup wizard', () => {
       'Status',
       'Virus',
     ]);
-    await screenshot(page, 'wizard-done');
+    await screenshot(session.page, 'wizard-done');
   });
 
   it('reported no script errors or policy violations', () => {
-    expect(problems.errors).toEqual([]);
+    expect(session.problems.errors).toEqual([]);
   });
 });

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { runCq, startCq, type CqProcess } from '../../helpers/cli.js';
 import { REPO_ROOT, ensureRendererBuilt } from './build-renderer.js';
 
@@ -163,6 +164,22 @@ export async function openConsoleSession(
   }
 }
 
+/** A test file's session; a test may replace its parts (say, after restarting the console). */
+export type SharedConsoleSession = { -readonly [K in keyof ConsoleSession]: ConsoleSession[K] };
+
+/**
+ * The console session of a test file: `open` runs before the file's tests (hooks the file
+ * registers later run after it), and whatever the session holds then is closed after them.
+ */
+export function shareConsoleSession(open: () => Promise<ConsoleSession>): SharedConsoleSession {
+  const session = {} as SharedConsoleSession;
+  beforeAll(async () => {
+    Object.assign(session, await open());
+  }, 180_000);
+  afterAll(() => closeConsoleSession(session));
+  return session;
+}
+
 /** Close what a session opened (any of it may be missing after a failed start). */
 export async function closeConsoleSession(session: Partial<ConsoleSession>): Promise<void> {
   await session.context?.close();
@@ -178,3 +195,7 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 
 /** Wait until `read` returns `expected` (deep equal); the page and servers run at their own pace. */
 export const WAIT = { timeout: 20_000, interval: 100 } as const;
+
+/** Wait for a value with a timeout that suits two shared cores; `step` names it in a failure. */
+export const poll = <T>(read: () => T | Promise<T>, step?: string) =>
+  expect.poll(read, step === undefined ? WAIT : { ...WAIT, message: step });
