@@ -121,3 +121,37 @@ export function Dialog(props: DialogProps): ReactNode {
     </div>
   );
 }
+
+/**
+ * The buttons of a dialog whose body is a form: submit and close. While the request runs the
+ * submit button says so and is only marked disabled (aria-disabled): a really disabled button
+ * would drop the keyboard focus out of the dialog. The form's submit handler must ignore
+ * submits while busy.
+ */
+export function FormDialogButtons(props: {
+  /** Id of the form the submit button submits. */
+  readonly form: string;
+  readonly label: string;
+  readonly busyLabel: string;
+  readonly busy: boolean;
+  /** Nothing to submit yet (e.g. no target chosen). */
+  readonly disabled?: boolean;
+  readonly closeLabel: string;
+  readonly onClose: () => void;
+}): ReactNode {
+  return (
+    <>
+      <button
+        type="submit"
+        form={props.form}
+        disabled={props.disabled}
+        aria-disabled={props.busy || undefined}
+      >
+        {props.busy ? props.busyLabel : props.label}
+      </button>
+      <button type="button" onClick={props.onClose}>
+        {props.closeLabel}
+      </button>
+    </>
+  );
+}

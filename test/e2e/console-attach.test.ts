@@ -93,6 +93,12 @@ describe('console: attach to server', () => {
       .getByRole('alert')
       .getByText('Login refused: unknown user or wrong password')
       .waitFor();
+    // The OK button stayed focusable while the login ran, so the focus is still in the dialog.
+    expect(
+      await session.page.evaluate(
+        'document.activeElement !== null && document.activeElement.closest(\'[role="dialog"]\') !== null',
+      ),
+    ).toBe(true);
     await screenshot(session.page, 'attach-refused');
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     await dialog.waitFor({ state: 'detached' });

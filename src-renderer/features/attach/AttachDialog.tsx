@@ -2,7 +2,7 @@
 import { useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { attachRequestSchema } from '../../../src-shared/api/console-api.js';
 import { summarizeIssues } from '../../../src-shared/api/wire.js';
-import { Dialog } from '../../components/Dialog.js';
+import { Dialog, FormDialogButtons } from '../../components/Dialog.js';
 import { useApp } from '../../store/store.js';
 
 /** Default TCP port of a server's remote control listener. */
@@ -25,6 +25,7 @@ export function AttachDialog(): ReactNode {
 
   const submit = async (event?: FormEvent): Promise<void> => {
     event?.preventDefault();
+    if (busy) return;
     const request = {
       host: host.trim(),
       port: /^\d+$/.test(port.trim()) ? Number(port.trim()) : Number.NaN,
@@ -54,14 +55,14 @@ export function AttachDialog(): ReactNode {
       size="small"
       initialFocus={hostRef}
       footer={
-        <>
-          <button type="submit" form="attach-form" disabled={busy}>
-            {busy ? 'Attaching…' : 'OK'}
-          </button>
-          <button type="button" onClick={closeDialog}>
-            Cancel
-          </button>
-        </>
+        <FormDialogButtons
+          form="attach-form"
+          label="OK"
+          busyLabel="Attaching…"
+          busy={busy}
+          closeLabel="Cancel"
+          onClose={closeDialog}
+        />
       }
     >
       <form id="attach-form" className="form-grid" onSubmit={(e) => void submit(e)}>

@@ -4,7 +4,7 @@
  */
 import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { isMethodName } from '../../../src-shared/api/contract.js';
-import { Dialog } from '../../components/Dialog.js';
+import { Dialog, FormDialogButtons } from '../../components/Dialog.js';
 import { formatSequence } from '../../lib/format.js';
 import type { GenericRow, PaneActionResult, TargetChoice } from '../../store/panes-slice.js';
 import { useApp } from '../../store/store.js';
@@ -48,15 +48,14 @@ function ImportDialog({ serverId, onClose }: { serverId: string; onClose: () => 
       size="small"
       initialFocus={pathRef}
       footer={
-        <>
-          {/* Stays enabled while busy so the focus stays in the dialog. */}
-          <button type="submit" form="import-definitions-form" aria-disabled={busy}>
-            {busy ? 'Importing…' : 'Import'}
-          </button>
-          <button type="button" onClick={onClose}>
-            Close
-          </button>
-        </>
+        <FormDialogButtons
+          form="import-definitions-form"
+          label="Import"
+          busyLabel="Importing…"
+          busy={busy}
+          closeLabel="Close"
+          onClose={onClose}
+        />
       }
     >
       <form id="import-definitions-form" className="form-grid" onSubmit={(e) => void submit(e)}>
@@ -122,19 +121,15 @@ function DeliverDialog({
       onClose={onClose}
       size="small"
       footer={
-        <>
-          <button
-            type="submit"
-            form="deliver-definitions-form"
-            disabled={chosen.length === 0}
-            aria-disabled={busy}
-          >
-            {busy ? 'Delivering…' : 'Deliver'}
-          </button>
-          <button type="button" onClick={onClose}>
-            Close
-          </button>
-        </>
+        <FormDialogButtons
+          form="deliver-definitions-form"
+          label="Deliver"
+          busyLabel="Delivering…"
+          busy={busy}
+          disabled={chosen.length === 0}
+          closeLabel="Close"
+          onClose={onClose}
+        />
       }
     >
       <form id="deliver-definitions-form" onSubmit={(e) => void submit(e)}>
