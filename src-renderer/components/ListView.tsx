@@ -16,7 +16,8 @@ import {
   type MouseEvent,
   type ReactNode,
 } from 'react';
-import { MAX_COLUMN_WIDTH, MIN_COLUMN_WIDTH, clampWidth } from '../lib/column-layout.js';
+import { MAX_COLUMN_WIDTH, MIN_COLUMN_WIDTH } from '../lib/column-layout.js';
+import { Splitter } from './Splitter.js';
 
 /** One column. */
 export interface ListColumn<Row> {
@@ -73,7 +74,6 @@ export interface ListViewProps<Row> {
 
 const HEADER_HEIGHT = 26;
 /** Pixels an arrow key widens or narrows a column by. */
-const RESIZE_STEP = 10;
 /** The drag payload type of a column header being moved. */
 const COLUMN_DRAG_TYPE = 'application/x-cq-column';
 
@@ -124,78 +124,6 @@ function RowView<Row>(props: RowProps<Row>): ReactNode {
 
 const Row = memo(RowView) as typeof RowView;
 
-/**
- * The grip on a header's right edge: drag it to resize the column, or focus it and use the
- * arrow keys; Alt with an arrow key moves the column one place. A separator with a value, as
- * ARIA describes resizable splitters.
- */
-function ColumnResizer(props: {
-  readonly columnId: string;
-  readonly label: string;
-  readonly width: number;
-  readonly onResize: (width: number) => void;
-  /** Move the column one place left (-1) or right (1); absent when columns cannot move. */
-  readonly onMove?: (direction: -1 | 1) => void;
-  /** A drag of the grip starts (true) or ends (false): the header must not start a move. */
-  readonly onDragging: (dragging: boolean) => void;
-}): ReactNode {
-  const drag = useRef<{ startX: number; startWidth: number } | null>(null);
-  // A focusable separator is a widget in ARIA (it has a value the keys change); the lint rules
-  // only know the static kind.
-  /* eslint-disable jsx-a11y/no-noninteractive-element-interactions, jsx-a11y/no-noninteractive-tabindex */
-  return (
-    <div
-      role="separator"
-      aria-orientation="vertical"
-      aria-label={`Resize ${props.label}`}
-      aria-keyshortcuts={props.onMove ? 'Alt+ArrowLeft Alt+ArrowRight' : undefined}
-      title={
-        props.onMove
-          ? 'Drag, or Left/Right, to resize; Alt+Left/Right moves the column'
-          : 'Drag, or Left/Right, to resize'
-      }
-      data-column={props.columnId}
-      aria-valuenow={props.width}
-      aria-valuemin={MIN_COLUMN_WIDTH}
-      aria-valuemax={MAX_COLUMN_WIDTH}
-      tabIndex={0}
-      className="lv-resize"
-      onMouseDown={(event) => event.stopPropagation()}
-      onPointerDown={(event) => {
-        event.preventDefault();
-        event.stopPropagation();
-        event.currentTarget.setPointerCapture(event.pointerId);
-        drag.current = { startX: event.clientX, startWidth: props.width };
-        props.onDragging(true);
-      }}
-      onPointerMove={(event) => {
-        const start = drag.current;
-        if (!start) return;
-        props.onResize(clampWidth(start.startWidth + event.clientX - start.startX));
-      }}
-      onPointerUp={(event) => {
-        drag.current = null;
-        event.currentTarget.releasePointerCapture(event.pointerId);
-        props.onDragging(false);
-      }}
-      onPointerCancel={() => {
-        drag.current = null;
-        props.onDragging(false);
-      }}
-      onKeyDown={(event) => {
-        const direction = event.key === 'ArrowRight' ? 1 : event.key === 'ArrowLeft' ? -1 : 0;
-        if (direction === 0) return;
-        if (event.altKey && !props.onMove) return;
-        event.preventDefault();
-        event.stopPropagation();
-        if (event.altKey) props.onMove?.(direction);
-        else props.onResize(clampWidth(props.width + direction * RESIZE_STEP));
-      }}
-    />
-  );
-  /* eslint-enable jsx-a11y/no-noninteractive-element-interactions, jsx-a11y/no-noninteractive-tabindex */
-}
-
 /** A virtualised grid. */
 export function ListView<Row>(props: ListViewProps<Row>): ReactNode {
   const {
@@ -210,6 +138,7 @@ export function ListView<Row>(props: ListViewProps<Row>): ReactNode {
     overscan = 6,
   } = props;
   const ref = useRef<HTMLDivElement>(null);
+  const headRef = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
   const [viewport, setViewport] = useState(600);
   // While a column edge is dragged, headers must not start moving columns.
@@ -251,7 +180,7 @@ export function ListView<Row>(props: ListViewProps<Row>): ReactNode {
     if (movedColumn === null) return;
     setMovedColumn(null);
     ref.current
-      ?.querySelector<HTMLElement>(`.lv-resize[data-column="${CSS.escape(movedColumn)}"]`)
+      ?.querySelector<HTMLElement>(`.lv-resize[data-key="${CSS.escape(movedColumn)}"]`)
       ?.focus();
   }, [movedColumn, columns]);
 
@@ -292,6 +221,9 @@ export function ListView<Row>(props: ListViewProps<Row>): ReactNode {
   };
 
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>): void => {
+    // Keys act on the rows, not from the header: a column's splitter there must not delete
+    // or open the selected items.
+    if (headRef.current?.contains(event.target as Node)) return;
     const gesture: Gesture = { shift: event.shiftKey, ctrl: event.ctrlKey || event.metaKey };
     const page = Math.max(1, visibleRows - 1);
     switch (event.key) {
@@ -407,7 +339,7 @@ export function ListView<Row>(props: ListViewProps<Row>): ReactNode {
         props.onContextMenu?.(null, event.clientX, event.clientY);
       }}
     >
-      <div role="rowgroup" className="lv-head">
+      <div role="rowgroup" className="lv-head" ref={headRef}>
         <div
           role="row"
           aria-rowindex={1}
@@ -459,7 +391,11 @@ export function ListView<Row>(props: ListViewProps<Row>): ReactNode {
                     tabIndex={-1}
                     className="lv-sort"
                     onMouseDown={(event) => event.stopPropagation()}
-                    onClick={() => props.onSort?.(column.id)}
+                    onClick={() => {
+                      // The focus goes back to the grid, where the keys move through the rows.
+                      ref.current?.focus({ preventScroll: true });
+                      props.onSort?.(column.id);
+                    }}
                   >
                     {column.label}
                     <span aria-hidden="true" className="lv-sort-mark">
@@ -468,15 +404,23 @@ export function ListView<Row>(props: ListViewProps<Row>): ReactNode {
                   </button>
                 )}
                 {props.onResizeColumn ? (
-                  <ColumnResizer
-                    columnId={column.id}
-                    label={column.label}
-                    width={column.width}
-                    onResize={(width) => props.onResizeColumn?.(column.id, width)}
+                  <Splitter
+                    className="lv-resize"
+                    dataKey={column.id}
+                    label={`Resize ${column.label}`}
+                    title={
+                      props.onMoveColumn
+                        ? 'Drag, or Left/Right, to resize; Alt+Left/Right moves the column'
+                        : 'Drag, or Left/Right, to resize'
+                    }
+                    value={column.width}
+                    min={MIN_COLUMN_WIDTH}
+                    max={MAX_COLUMN_WIDTH}
+                    onChange={(width) => props.onResizeColumn?.(column.id, width)}
+                    onDragging={setResizing}
                     {...(props.onMoveColumn
                       ? { onMove: (direction: -1 | 1) => moveByKey(c, direction) }
                       : {})}
-                    onDragging={setResizing}
                   />
                 ) : null}
               </div>
