@@ -19,6 +19,9 @@ import type { DecodeReply, DecodeRequest } from './decode-protocol.js';
 
 const log = createLogger('intake');
 
+/** Decode threads of a pool by default: one per core, at most four. */
+export const DECODE_THREADS = Math.max(1, Math.min(4, os.availableParallelism()));
+
 /** Bytes gathered into one message to a thread. */
 const MESSAGE_BYTES = 256 * 1024;
 /** Bytes of one body a thread may have queued and not yet read before reading waits. */
@@ -165,7 +168,7 @@ export class DecodePool {
   private broken = false;
   private counters = { received: 0, refused: 0 };
 
-  constructor(size = Math.max(1, Math.min(4, os.availableParallelism())), script = workerScript()) {
+  constructor(size = DECODE_THREADS, script = workerScript()) {
     this.script = fs.existsSync(script) ? script : null;
     this.threads = new ThreadSet(
       size,

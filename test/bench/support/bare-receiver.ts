@@ -1,7 +1,7 @@
 /**
  * A bare receiver for the intake benchmark: the least work a server can do for a forwarded
  * deflate + xor-vampish sample and still keep it. For each `POST` it reads the body whole, and
- * on one of two threads writes it to a file in 256 KiB pieces, checks the body MD5,
+ * on one of its threads (as many as the server's decode threads) writes it to a file in 256 KiB pieces, checks the body MD5,
  * unscrambles, inflates, checks the sample MD5, takes the SHA-256, fsyncs the file and renames
  * it; then it answers `201`. No database, no directory fsync, no duplicates, no scanning, no
  * events. What it reaches on this machine bounds what the real intake can reach.
@@ -27,32 +27,44 @@ export interface BareReceiver {
 
 const LISTENING = /^bare receiver listening on 127\.0\.0\.1:(\d+)$/m;
 
-/** Start the bare receiver in a child process; resolves once it listens. */
-export function spawnBareReceiver(): Promise<BareReceiver> {
-  const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--serve'], {
+/** Give up waiting for the listening line after this long. */
+const START_TIMEOUT_MS = 30_000;
+
+/** Start the bare receiver (with `threads` threads) in a child process; resolves once it listens. */
+export function spawnBareReceiver(threads: number): Promise<BareReceiver> {
+  const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--serve', String(threads)], {
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
   return new Promise<BareReceiver>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`bare receiver did not listen within ${START_TIMEOUT_MS} ms`));
+    }, START_TIMEOUT_MS);
     let out = '';
     child.stdout!.setEncoding('utf8');
     child.stdout!.on('data', (text: string) => {
       out += text;
       const match = LISTENING.exec(out);
       if (!match) return;
+      clearTimeout(timer);
       child.stdout!.removeAllListeners('data');
       child.stdout!.resume();
       resolve({
         pid: child.pid!,
         host: '127.0.0.1',
         port: Number(match[1]),
-        stop: () =>
-          new Promise<void>((done) => {
-            child.once('exit', () => done());
-            child.kill('SIGTERM');
-          }),
+        stop: () => {
+          // Already gone (it exits when a thread fails): nothing to wait for.
+          if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+          return exited;
+        },
       });
     });
-    child.once('exit', (code) => reject(new Error(`bare receiver exited with code ${code}`)));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`bare receiver exited with code ${code}`));
+    });
   });
 }
 
@@ -72,20 +84,28 @@ function check(m, xorVampishInPlace) {
   createHash('sha256').update(sample).digest('hex');
   return sample.length === m.sampleSize && md5(sample) === m.sampleChecksum;
 }
+// Any failure (a refused body, a full disk) is an answer, never a dead thread.
 parentPort.on('message', async (m) => {
   const { xorVampishInPlace } = await transforms;
-  const fd = fs.openSync(m.temp, 'wx', 0o600);
-  for (let o = 0; o < m.body.length; o += PIECE) {
-    fs.writeSync(fd, m.body, o, Math.min(PIECE, m.body.length - o));
-  }
-  let ok = false;
-  try { ok = check(m, xorVampishInPlace); } catch {}
-  fs.fsync(fd, () => {
+  let fd = -1;
+  try {
+    fd = fs.openSync(m.temp, 'wx', 0o600);
+    for (let o = 0; o < m.body.length; o += PIECE) {
+      fs.writeSync(fd, m.body, o, Math.min(PIECE, m.body.length - o));
+    }
+    let ok = false;
+    try { ok = check(m, xorVampishInPlace); } catch {}
+    await new Promise((resolve, reject) => fs.fsync(fd, (e) => (e ? reject(e) : resolve())));
     fs.closeSync(fd);
+    fd = -1;
     if (ok) fs.renameSync(m.temp, m.temp + '.kept');
     else fs.rmSync(m.temp);
     parentPort.postMessage({ id: m.id, ok });
-  });
+  } catch {
+    if (fd >= 0) fs.closeSync(fd);
+    fs.rmSync(m.temp, { force: true });
+    parentPort.postMessage({ id: m.id, ok: false });
+  }
 });
 `;
 
@@ -97,11 +117,19 @@ function serve(): void {
       '../../../src-shared/codec/transforms.js',
     ),
   ).href;
-  const workers = [0, 1].map(
+  const threads = Math.max(1, Number(process.argv[3]) || 1);
+  const workers = Array.from(
+    { length: threads },
     () => new Worker(WORKER_SOURCE, { eval: true, workerData: { transforms } }),
   );
   const waiting = new Map<number, (ok: boolean) => void>();
   for (const worker of workers) {
+    // A thread that dies takes the receiver with it: forwards then fail at once instead of
+    // waiting for answers that never come.
+    worker.on('error', (error) => {
+      console.error(`bare receiver thread failed: ${String(error)}`);
+      process.exit(1);
+    });
     worker.on('message', (reply: { id: number; ok: boolean }) => {
       waiting.get(reply.id)?.(reply.ok);
       waiting.delete(reply.id);
