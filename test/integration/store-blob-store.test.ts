@@ -124,7 +124,7 @@ describe('BlobStore', () => {
     expect(blobs.listBlobFiles()).toEqual([]);
   });
 
-  it('storeWhole writes a blob under its name at once, and leaves stored content alone', async () => {
+  it('storeWhole writes a blob through a temp file, and leaves stored content alone', async () => {
     const stored = await blobs.storeWhole([Buffer.from('hello '), Buffer.from('world')], SHA_A);
     expect(stored).toEqual({ existed: false, storedSize: 11 });
     expect(fs.readFileSync(blobs.pathFor(SHA_A), 'utf8')).toBe('hello world');
@@ -137,6 +137,15 @@ describe('BlobStore', () => {
     expect(fs.readFileSync(blobs.pathFor(SHA_A), 'utf8')).toBe('hello world');
     await blobs.syncDirs();
     expect(blobs.listBlobFiles()).toEqual([SHA_A]);
+  });
+
+  it('storeWhole fails without creating the blob when its temp file cannot be written', async () => {
+    fs.rmSync(blobs.tmpDir, { recursive: true });
+    await expect(blobs.storeWhole([Buffer.from('x')], SHA_A)).rejects.toMatchObject({
+      code: 'ENOENT',
+    });
+    expect(fs.existsSync(blobs.pathFor(SHA_A))).toBe(false);
+    fs.mkdirSync(blobs.tmpDir);
   });
 
   it('storeWhole is serialised with remove and makes a vanished blobs folder again', async () => {
@@ -154,20 +163,18 @@ describe('BlobStore', () => {
     await blobs.syncDirs();
   });
 
-  it('storeWhole through a temp file puts back a missing blob and keeps one in place', async () => {
-    expect(await blobs.storeWhole([Buffer.from('again')], SHA_A, { throughTemp: true })).toEqual({
+  it('storeWhole puts back a missing blob and keeps one in place', async () => {
+    expect(await blobs.storeWhole([Buffer.from('again')], SHA_A)).toEqual({
       existed: false,
       storedSize: 5,
     });
     expect(fs.readFileSync(blobs.pathFor(SHA_A), 'utf8')).toBe('again');
-    expect(
-      await blobs.storeWhole([Buffer.from('other')], SHA_A, { throughTemp: true }),
-    ).toMatchObject({ existed: true });
+    expect(await blobs.storeWhole([Buffer.from('other')], SHA_A)).toMatchObject({ existed: true });
     expect(fs.readFileSync(blobs.pathFor(SHA_A), 'utf8')).toBe('again');
     expect(blobs.listTempFiles()).toEqual([]);
     // The blobs folder removed behind the store's back is made again.
     fs.rmSync(blobs.blobsDir, { recursive: true });
-    await blobs.storeWhole([Buffer.from('b')], SHA_B, { throughTemp: true });
+    await blobs.storeWhole([Buffer.from('b')], SHA_B);
     expect(blobs.listBlobFiles()).toEqual([SHA_B]);
     expect(blobs.listTempFiles()).toEqual([]);
   });

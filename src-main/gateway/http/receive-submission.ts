@@ -68,7 +68,7 @@ export async function receiveSubmission(
   );
   const { decoded } = received;
   try {
-    await received.install(false);
+    await received.install();
     await store.syncBlobDirs();
     const now = Date.now();
     const attributes: Record<string, string> = { ...req.attributes };

@@ -86,10 +86,10 @@ export interface ReceivedBlob {
   readonly decoded: DecodeResult;
   readonly storedSize: number;
   /**
-   * Put it in place under its SHA-256 (durable at the blob store's next directory sync).
-   * `known`: the content already has a row, so its file must never be seen half written.
+   * Put it in place under its SHA-256, never half written (durable at the blob store's next
+   * directory sync).
    */
-  install(known: boolean): Promise<void>;
+  install(): Promise<void>;
   abort(): Promise<void>;
 }
 
@@ -138,8 +138,8 @@ async function receiveInMemory(
   return {
     decoded,
     storedSize: stored.reduce((n, c) => n + c.length, 0),
-    install: async (known) => {
-      await blobs.storeWhole(stored, decoded.sha256, { throughTemp: known });
+    install: async () => {
+      await blobs.storeWhole(stored, decoded.sha256);
     },
     abort: () => Promise.resolve(),
   };
@@ -176,7 +176,7 @@ function installable(
   return {
     decoded,
     storedSize,
-    // A rename into place: never half written, whether the content is known or not.
+    // A rename into place: never half written.
     install: async () => {
       await blobs.install(temp, decoded.sha256);
     },
@@ -275,7 +275,7 @@ export async function receiveSample(
     }
     const unpin = store.blobs.pin(decoded.sha256);
     try {
-      await received.install(!isNewBlob);
+      await received.install();
       const { result, added, after } = await store.committer.commit((): CommitOutcome => {
         // Duplicates are found here, in the commit, so that two identical forwards at once
         // cannot both make a sample. Installing a duplicate's blob found the file in place.

@@ -17,10 +17,10 @@ type Request =
   | {
       readonly op: 'write';
       readonly id: number;
-      /** File to create (exclusively), fill, fsync and close; an existing file there wins. */
+      /** The blob's file; an existing file there wins. */
       readonly target: string;
-      /** Write here first and rename into place (only then does `target` appear). */
-      readonly temp?: string;
+      /** Written, fsynced and closed first, then renamed to `target`. */
+      readonly temp: string;
       /** The target's directory, made again when it has gone missing. */
       readonly dir: string;
       readonly chunks: readonly Uint8Array[];
@@ -60,16 +60,9 @@ function writeAll(fd, chunks) {
     rest = left;
   }
 }
-function create(m) {
-  try { return { fd: fs.openSync(m.target, 'wx', 0o600), madeDir: false }; } catch (e) {
-    if (e.code !== 'ENOENT') throw e;
-  }
-  // The folder is gone (removed by hand): make it again, and say so for its parent's fsync.
-  fs.mkdirSync(m.dir, { recursive: true });
-  return { fd: fs.openSync(m.target, 'wx', 0o600), madeDir: true };
-}
-/** Write the chunks to the open file and fsync it; on failure the file is closed and removed. */
-function fill(fd, file, chunks) {
+/** Write the chunks to a new file and fsync it; on failure the file is closed and removed. */
+function fill(file, chunks) {
+  const fd = fs.openSync(file, 'wx', 0o600);
   try {
     writeAll(fd, chunks);
     fs.fsyncSync(fd);
@@ -80,23 +73,20 @@ function fill(fd, file, chunks) {
   }
   fs.closeSync(fd);
 }
+/**
+ * Stored content is left alone; otherwise the bytes go to the temp file and are renamed into
+ * place whole, so no file under a blob's name is ever half written (whatever stops this thread
+ * or the process mid-write).
+ */
 function write(m) {
-  let created;
-  try { created = create(m); } catch (e) {
-    if (e.code === 'EEXIST') return { existed: true, madeDir: false };
-    throw e;
-  }
-  fill(created.fd, m.target, m.chunks);
-  return { existed: false, madeDir: created.madeDir };
-}
-function writeThroughTemp(m) {
   try { fs.statSync(m.target); return { existed: true, madeDir: false }; } catch (e) {
     if (e.code !== 'ENOENT') throw e;
   }
-  fill(fs.openSync(m.temp, 'wx', 0o600), m.temp, m.chunks);
+  fill(m.temp, m.chunks);
   try { fs.renameSync(m.temp, m.target); return { existed: false, madeDir: false }; } catch (e) {
     if (e.code !== 'ENOENT' || !fs.existsSync(m.temp)) { fs.rmSync(m.temp, { force: true }); throw e; }
   }
+  // The blobs folder is gone (removed by hand): make it again, and say so for its parent's fsync.
   fs.mkdirSync(m.dir, { recursive: true });
   fs.renameSync(m.temp, m.target);
   return { existed: false, madeDir: true };
@@ -113,8 +103,7 @@ function sync(dirs) {
 parentPort.on('message', (m) => {
   try {
     if (m.op === 'write') {
-      const done = m.temp === undefined ? write(m) : writeThroughTemp(m);
-      parentPort.postMessage({ id: m.id, ok: true, ...done });
+      parentPort.postMessage({ id: m.id, ok: true, ...write(m) });
     }
     else parentPort.postMessage({ id: m.id, ok: true, failed: sync(m.dirs) });
   } catch (e) {
@@ -217,22 +206,21 @@ export class BlobIo {
   }
 
   /**
-   * Create `target` exclusively, write `chunks`, fsync and close it; when `target` already
-   * exists, leave it alone and say so. With `temp`, the bytes go there first and are renamed
-   * into place once fsynced. A failed write removes what it created. The directory fsync is
-   * the caller's.
+   * Write `chunks` to `temp`, fsync and close it, and rename it to `target`; when `target`
+   * already exists, leave it alone and say so. A failed write removes what it created. The
+   * directory fsync is the caller's.
    */
   async write(
     target: string,
     dir: string,
     chunks: readonly Uint8Array[],
-    temp?: string,
+    temp: string,
   ): Promise<BlobWriteResult> {
     const reply = await this.request(this.writers, {
       op: 'write',
       id: this.nextId++,
       target,
-      ...(temp !== undefined ? { temp } : {}),
+      temp,
       dir,
       chunks,
     });

@@ -226,23 +226,18 @@ export class BlobStore {
 
   /**
    * Store content held whole in memory (small samples) under its hash, in one request to an
-   * I/O thread: the blob file is created under its final name, written and fsynced — or left
-   * alone when that content is already stored. No temp file is needed because the name is
-   * known before the first byte is written: a crash mid-write leaves a file that no row refers
-   * to, which start-up recovery removes, and writes of one hash are serialised with each other
-   * and with `remove`. The directory becomes durable at the next `syncDirs`; the file's own
-   * fsync has usually made its entry durable already (one journal commit instead of two).
+   * I/O thread: written to a temp file, fsynced and renamed into place — or left alone when
+   * that content is already stored. No file under a blob's name is ever half written, whatever
+   * stops the thread or the process, and writes of one hash are serialised with each other and
+   * with `remove`. The directory becomes durable at the next `syncDirs`.
    */
   async storeWhole(
     chunks: readonly Uint8Array[],
     sha256: string,
-    options: { throughTemp?: boolean } = {},
   ): Promise<{ existed: boolean; storedSize: number }> {
     const target = this.pathFor(sha256);
     const storedSize = chunks.reduce((n, c) => n + c.length, 0);
-    // Content with a row already (whose file may have gone missing) is written through a temp
-    // file: a crash must not leave a partial file under a name that a row refers to.
-    const temp = options.throughTemp === true ? this.tempPath() : undefined;
+    const temp = this.tempPath();
     return this.withLock(sha256, async () => {
       const { existed, madeDir } = await this.io.write(target, this.blobsDir, chunks, temp);
       if (madeDir) this.dirty.add(this.quarantineDir);
