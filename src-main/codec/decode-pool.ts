@@ -103,13 +103,9 @@ class DecodeThread {
     this.worker.on('message', (reply: DecodeReply) => this.receive(reply));
     const die = (error: Error): void => {
       if (this.dead) return;
-      this.dead = true;
       log.error('a decode thread stopped', { error: String(error) });
       onDead(this);
-      for (const session of this.sessions.values()) {
-        session.finish({ ok: false, error: internal(error.message) });
-      }
-      this.sessions.clear();
+      this.stop(error.message);
     };
     this.worker.on('error', die);
     this.worker.on('exit', (code) => die(new Error(`decode thread exited with code ${code}`)));
@@ -129,9 +125,18 @@ class DecodeThread {
     this.worker.postMessage(request, transfer);
   }
 
+  /** Stop the thread; bodies still on it fail (500: senders retry). */
   terminate(): Promise<number> {
-    this.dead = true;
+    this.stop('the decode threads were stopped');
     return this.worker.terminate();
+  }
+
+  private stop(reason: string): void {
+    this.dead = true;
+    for (const session of this.sessions.values()) {
+      session.finish({ ok: false, error: internal(reason) });
+    }
+    this.sessions.clear();
   }
 
   private receive(reply: DecodeReply): void {
@@ -166,6 +171,7 @@ export class DecodePool {
   private readonly script: string | null;
   /** A thread died before it ever answered: threads cannot run here (e.g. a packaging fault). */
   private broken = false;
+  private closed = false;
   private counters = { received: 0, refused: 0 };
 
   constructor(size = DECODE_THREADS, script = workerScript()) {
@@ -194,7 +200,7 @@ export class DecodePool {
 
   /** False when the worker script is missing (sources not built): receive on the event loop. */
   get available(): boolean {
-    return this.script !== null && !this.broken;
+    return this.script !== null && !this.broken && !this.closed;
   }
 
   /**
@@ -210,6 +216,7 @@ export class DecodePool {
   ): Promise<ReceivedBody> {
     if (spec.encoding !== null) throw new Error('DecodePool.receive takes bodies without base64');
     if (this.script === null) throw new Error('the decode thread script is missing');
+    if (this.closed) throw internal('the decode threads were stopped');
     const thread = this.threads.pick();
     const id = this.nextId++;
     const session = thread.open(id, spec, tempPath);
@@ -224,27 +231,34 @@ export class DecodePool {
       staged = Buffer.allocUnsafeSlow(MESSAGE_BYTES);
       stagedBytes = 0;
     };
-    try {
-      for await (const value of input) {
-        // Refused already (too long, undecodable): the answer need not wait for the rest.
-        if (session.outcome) break;
-        let offset = 0;
-        while (offset < value.length) {
-          const n = Math.min(MESSAGE_BYTES - stagedBytes, value.length - offset);
-          staged.set(value.subarray(offset, offset + n), stagedBytes);
-          stagedBytes += n;
-          offset += n;
-          if (stagedBytes === MESSAGE_BYTES) flush();
+    const pump = async (): Promise<void> => {
+      try {
+        for await (const value of input) {
+          // Refused already (too long, undecodable): the answer need not wait for the rest.
+          if (session.outcome) break;
+          let offset = 0;
+          while (offset < value.length) {
+            const n = Math.min(MESSAGE_BYTES - stagedBytes, value.length - offset);
+            staged.set(value.subarray(offset, offset + n), stagedBytes);
+            stagedBytes += n;
+            offset += n;
+            if (stagedBytes === MESSAGE_BYTES) flush();
+          }
+          await session.room();
         }
-        await session.room();
+        flush();
+        thread.post({ op: 'end', id });
+      } catch (error) {
+        // The transport failed: the thread's reader fails as a lost connection does there, and
+        // its answer (`lost`, or what the bytes so far already showed) is the outcome. The
+        // bytes gathered here go first, so that `lost` counts every byte that arrived.
+        flush();
+        thread.post({ op: 'abort', id, reason: String(error) });
       }
-      flush();
-      thread.post({ op: 'end', id });
-    } catch (error) {
-      // The transport failed: the thread's reader fails as a lost connection does there, and
-      // its answer (`lost`, or what the bytes so far already showed) is the outcome.
-      thread.post({ op: 'abort', id, reason: String(error) });
-    }
+    };
+    // An outcome reached while the input stalls (a refusal, the pool stopped) is the answer
+    // at once; the reading stops at the next chunk.
+    await Promise.race([pump(), session.settled.catch(() => undefined)]);
     return session.settled.then(
       (received) => {
         this.counters.received++;
@@ -262,8 +276,9 @@ export class DecodePool {
     return { ...this.counters };
   }
 
-  /** Stop the threads. */
+  /** Stop the threads: bodies on them fail, and later ones are refused. */
   close(): Promise<void> {
+    this.closed = true;
     return this.threads.close();
   }
 }

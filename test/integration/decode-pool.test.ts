@@ -95,6 +95,52 @@ describe('DecodePool', () => {
     expect(fs.existsSync(file)).toBe(false);
   });
 
+  it('a body cut short without a declared length is lost with every byte that arrived', async () => {
+    const threads = pool();
+    const { spec, first } = forward(randomBytes(300 * 1024));
+    const { contentLength, ...undeclared } = spec;
+    expect(contentLength).toBeGreaterThan(first.length);
+    async function* cut() {
+      yield await Promise.resolve(first);
+      throw Object.assign(new Error('aborted'), { code: 'ECONNRESET' });
+    }
+    const file = temp();
+    const error = await threads.receive(cut(), undeclared, file).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'lost', params: [first.length] });
+    expect(fs.existsSync(file)).toBe(false);
+  });
+
+  it('receives a body four times the queue limit (the reader waits for the thread)', async () => {
+    const threads = pool();
+    const bytes = randomBytes(4 * 1024 * 1024);
+    const { body, spec, pieces } = forward(bytes);
+    const file = temp();
+    const received = await threads.receive(pieces, spec, file);
+    expect(received.result).toMatchObject({ size: bytes.length, sha256: sha256Hex(bytes) });
+    expect(fs.readFileSync(file).equals(body)).toBe(true);
+  });
+
+  it('fails a body in flight when closed, and refuses bodies after', async () => {
+    const threads = pool();
+    const { spec, first } = forward(randomBytes(300 * 1024));
+    let stalled: () => void = () => undefined;
+    async function* stalls() {
+      yield await Promise.resolve(first);
+      await new Promise<void>((resolve) => (stalled = resolve));
+    }
+    const file = temp();
+    const inFlight = threads.receive(stalls(), spec, file).catch((e: unknown) => e);
+    // Wait until the thread holds the body, then stop the pool under it.
+    await expect.poll(() => fs.existsSync(file)).toBe(true);
+    await threads.close();
+    expect(await inFlight).toMatchObject({ code: 'internal', httpStatus: 500 });
+    stalled();
+    expect(threads.available).toBe(false);
+    await expect(
+      threads.receive(forward(randomBytes(1024)).pieces, spec, temp()),
+    ).rejects.toMatchObject({ code: 'internal' });
+  });
+
   it('when threads cannot start, fails the body in flight and is no longer available', async () => {
     const script = path.join(dir, 'broken-worker.js');
     fs.writeFileSync(script, "throw new Error('cannot load');\n");
