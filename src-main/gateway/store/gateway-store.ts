@@ -84,7 +84,11 @@ export function openGatewayStore(
       return next;
     },
     transaction: (work) => db.transaction(work).immediate(),
-    close: () => db.close(),
+    close: () => {
+      db.close();
+      // The I/O threads stop too (nothing writes any more), so no embedding process keeps them.
+      void syncing.finally(() => blobs.close());
+    },
   };
 }
 

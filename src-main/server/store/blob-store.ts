@@ -269,9 +269,12 @@ export class BlobStore {
     this.dirty = new Set();
     // Windows cannot open a directory for fsync; NTFS journals the rename itself.
     if (process.platform === 'win32') return;
-    // A batch touches about one fan-out directory per new blob; one I/O thread fsyncs them
-    // all in a single request.
-    const failures = await this.io.syncDirs(dirs);
+    // One request to the I/O threads; if it fails as a whole (a thread died), every directory
+    // is still to be synced.
+    const failures = await this.io.syncDirs(dirs).catch((error: unknown) => {
+      for (const dir of dirs) this.dirty.add(dir);
+      throw error;
+    });
     const failed = failures.findIndex((f) => f !== null);
     if (failed >= 0) {
       dirs.forEach((dir, i) => {
