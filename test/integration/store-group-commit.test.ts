@@ -95,6 +95,33 @@ describe('GroupCommitter', () => {
     db.close();
   });
 
+  it('nested work that throws rolls back only its own writes; the job still commits', async () => {
+    const db = openDatabase(path.join(tempDir(), 'q.db'));
+    const audit = new AuditRepo(db);
+    const committer = new GroupCommitter(db, { syncDirs: () => Promise.resolve() });
+    const insert = db.prepare("INSERT INTO settings (key, value, updated_at) VALUES (?, '1', 0)");
+    const caught = await committer.commit(() => {
+      insert.run('outer');
+      audit.append({ actor: 't', action: 'outer' });
+      try {
+        committer.nested(() => {
+          insert.run('inner');
+          audit.append({ actor: 't', action: 'inner' });
+          throw new Error('announcing failed');
+        });
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return 'nothing thrown';
+    });
+    expect(caught).toBe('announcing failed');
+    expect(db.prepare('SELECT key FROM settings ORDER BY key').all()).toEqual([{ key: 'outer' }]);
+    // The chain holds the outer row only, and a later row links to it.
+    audit.append({ actor: 't', action: 'after' });
+    expect(audit.verify()).toEqual({ ok: true, rows: 2 });
+    db.close();
+  });
+
   it('fails the whole batch when the directory fsync fails, committing nothing', async () => {
     const db = openDatabase(path.join(tempDir(), 'q.db'));
     let fail = true;
