@@ -38,6 +38,16 @@ function countSamples(): number {
   return server.context.store.samples.list({ limit: 1 }).total;
 }
 
+/** Larger than what intake keeps in memory: such bodies are streamed to a temp blob. */
+const LARGE = 300 * 1024;
+const tmp = (): string => path.join(server.context.store.blobs.quarantineDir, 'tmp');
+
+/** No sample was added, and no temp file is left behind. */
+async function expectNothingLeft(before: number): Promise<void> {
+  expect(countSamples()).toBe(before);
+  await waitFor(() => readdirSync(tmp()).length === 0, 'the temp folder to be emptied');
+}
+
 /** Forward `garbage` as a deflated, scrambled body with a matching content checksum. */
 async function postUndecodable(garbage: Buffer) {
   const scrambled = Buffer.from(xorVampish(garbage, 0));
@@ -319,15 +329,6 @@ describe('§4.2 acceptance', () => {
 });
 
 describe('§4.1 content verification of large bodies (received on a decode thread)', () => {
-  /** Larger than what intake keeps in memory, so the body goes through a decode thread. */
-  const LARGE = 300 * 1024;
-  const tmp = (): string => path.join(server.context.store.blobs.quarantineDir, 'tmp');
-
-  async function expectNothingLeft(before: number): Promise<void> {
-    expect(countSamples()).toBe(before);
-    await waitFor(() => readdirSync(tmp()).length === 0, 'the temp folder to be emptied');
-  }
-
   it('a large sample is stored as received and decodes to what was sent', async () => {
     const bytes = randomBytes(LARGE);
     const received = server.context.decodePool.stats.received;
@@ -381,22 +382,87 @@ describe('§4.1 content verification of large bodies (received on a decode threa
 
   it('a large body that does not inflate → 400 unpackage, nothing stored', async () => {
     const before = countSamples();
-    // A stored block whose length check (NLEN) fails: undecodable from the first bytes on.
+    const refused = server.context.decodePool.stats.refused;
+    // A stored block whose length check (NLEN) fails: undecodable (the thread reads the body
+    // whole, checks it, then finds that it does not inflate).
     const res = await postUndecodable(
       Buffer.concat([Buffer.from([0x00, 0x10, 0x00, 0x10, 0x00]), randomBytes(LARGE)]),
     );
     expect(res.status).toBe(400);
     expect(res.xError?.split(' ')[0]).toBe('unpackage');
+    expect(server.context.decodePool.stats.refused).toBe(refused + 1);
     await expectNothingLeft(before);
   });
 
   it('a large connection cut part way stores nothing and leaves no temp file', async () => {
     const before = countSamples();
+    const refused = server.context.decodePool.stats.refused;
     await cutForward(randomBytes(LARGE), 100 * 1024);
+    // Refused (lost) on its decode thread once the server saw the connection go.
+    await waitFor(
+      () => server.context.decodePool.stats.refused === refused + 1,
+      'the decode thread to refuse the cut body',
+    );
     const health = await rawRequest({ port: server.intakePort, method: 'GET', path: '/health' });
     expect(health.status).toBe(200);
     await expectNothingLeft(before);
   });
+});
+
+describe('§4.2 large bodies not in the stored form: decoded while streaming on the event loop', () => {
+  const FORMS = [
+    ['plain', { compress: false, scramble: false }],
+    ['deflate only', { scramble: false }],
+    ['base64', { base64: true }],
+  ] as const;
+  const sendAs = (
+    options: (typeof FORMS)[number][1],
+    bytes: Buffer,
+    overrides: Record<string, string> = {},
+  ) => {
+    const { headers, body } = forwardRequest(bytes, overrides, options);
+    return post(headers, body);
+  };
+
+  it.each(FORMS)('%s: stored, and decodes to what was sent', async (form, options) => {
+    const threads = server.context.decodePool.stats;
+    const bytes = randomBytes(LARGE);
+    const res = await sendAs(options, bytes, {
+      'X-Platform-Host': `${form.replace(' ', '-')}.test`,
+    });
+    expect(res.status).toBe(201);
+    // Not a thread's work: these forms are not the stored form.
+    expect(server.context.decodePool.stats).toEqual(threads);
+    const row = server.context.store.samples.get(Number(res.headers['x-sample-id']))!;
+    expect(md5(decodeBlob(readFileSync(server.context.store.blobs.pathFor(row.blobSha256))))).toBe(
+      md5(bytes),
+    );
+    expect(readdirSync(tmp())).toEqual([]);
+  });
+
+  it.each(
+    FORMS.flatMap(([form, options]) =>
+      (
+        [
+          ['content', { 'X-Content-Checksum': '0'.repeat(32) }],
+          ['sample', { 'X-Sample-Checksum': 'F'.repeat(32) }],
+          ['overrun', { 'X-Sample-Size': `${LARGE - 1}` }],
+          ['underrun', { 'X-Sample-Size': `${LARGE + 1}` }],
+        ] as const
+      ).map(([code, overrides]) => [form, code, options, overrides] as const),
+    ),
+  )(
+    '%s with %s wrong → 400, nothing stored, no temp file',
+    async (_form, code, options, overrides) => {
+      const before = countSamples();
+      const threads = server.context.decodePool.stats;
+      const res = await sendAs(options, randomBytes(LARGE), overrides);
+      expect(res.status).toBe(400);
+      expect(res.xError?.split(' ')[0]).toBe(code);
+      expect(server.context.decodePool.stats).toEqual(threads);
+      await expectNothingLeft(before);
+    },
+  );
 });
 
 describe('§5 content whose file went missing', () => {
