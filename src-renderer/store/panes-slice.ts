@@ -5,7 +5,7 @@
 import { isMethodName, type LogEntry } from '../../src-shared/api/contract.js';
 import { describeError } from '../lib/errors.js';
 import { formatSequence, plural } from '../lib/format.js';
-import type { NodeKind } from './nodes.js';
+import { nodeId, type NodeKind } from './nodes.js';
 import type { SliceContext } from './types.js';
 
 /** A record of an API answer shown as a plain table (for methods newer than this console). */
@@ -85,9 +85,16 @@ function firstRows(value: unknown): GenericRow[] | null {
 /** Create the panes slice. */
 export function createPanesSlice({ set, get, api }: SliceContext): PanesSlice {
   let textTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Reload the pane (and the server's facts) after an action changed them. */
+  /**
+   * Reload the server's facts after an action changed them, and the pane too while the
+   * administrator still looks at it (not one they moved to meanwhile).
+   */
   const afterChange = async (serverId: string, kind: NodeKind): Promise<void> => {
-    await Promise.all([get().loadPane(kind, serverId), get().loadInfo(serverId)]);
+    const stillShown = get().selectedNode === nodeId(kind, serverId);
+    await Promise.all([
+      stillShown ? get().loadPane(kind, serverId) : undefined,
+      get().loadInfo(serverId),
+    ]);
   };
   return {
     pane: null,

@@ -27,19 +27,42 @@ function ActionOutcome({ outcome }: { outcome: PaneActionResult | null }): React
   );
 }
 
+/**
+ * One action at a time, and what the last one said. A press while one runs is ignored, so
+ * buttons can stay focusable (aria-disabled) instead of dropping the focus when disabled.
+ */
+function usePaneAction(): {
+  readonly busy: boolean;
+  readonly outcome: PaneActionResult | null;
+  readonly run: (task: () => Promise<PaneActionResult>) => Promise<void>;
+  readonly setOutcome: (outcome: PaneActionResult | null) => void;
+} {
+  const [busy, setBusy] = useState(false);
+  const [outcome, setOutcome] = useState<PaneActionResult | null>(null);
+  const running = useRef(false);
+  const run = async (task: () => Promise<PaneActionResult>): Promise<void> => {
+    if (running.current) return;
+    running.current = true;
+    setBusy(true);
+    try {
+      setOutcome(await task());
+    } finally {
+      running.current = false;
+      setBusy(false);
+    }
+  };
+  return { busy, outcome, run, setOutcome };
+}
+
 /** Import definitions: a path on the server to a package `.zip` or an `.eml` carrying one. */
 function ImportDialog({ serverId, onClose }: { serverId: string; onClose: () => void }): ReactNode {
   const importDefinitions = useApp((s) => s.importDefinitions);
   const [path, setPath] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [outcome, setOutcome] = useState<PaneActionResult | null>(null);
+  const { busy, outcome, run } = usePaneAction();
   const pathRef = useRef<HTMLInputElement>(null);
   const submit = async (event: FormEvent): Promise<void> => {
     event.preventDefault();
-    if (busy) return;
-    setBusy(true);
-    setOutcome(await importDefinitions(serverId, path));
-    setBusy(false);
+    await run(() => importDefinitions(serverId, path));
   };
   return (
     <Dialog
@@ -88,8 +111,7 @@ function DeliverDialog({
   const deliverDefinitions = useApp((s) => s.deliverDefinitions);
   const [targets, setTargets] = useState<TargetChoice[] | null>(null);
   const [chosen, setChosen] = useState<readonly string[]>([]);
-  const [busy, setBusy] = useState(false);
-  const [outcome, setOutcome] = useState<PaneActionResult | null>(null);
+  const { busy, outcome, run, setOutcome } = usePaneAction();
   useEffect(() => {
     let live = true;
     void listTargets(serverId).then((answer) => {
@@ -105,15 +127,12 @@ function DeliverDialog({
     return () => {
       live = false;
     };
-  }, [listTargets, serverId]);
+  }, [listTargets, serverId, setOutcome]);
   const toggle = (id: string, on: boolean): void =>
     setChosen((ids) => (on ? [...ids, id] : ids.filter((i) => i !== id)));
   const submit = async (event: FormEvent): Promise<void> => {
     event.preventDefault();
-    if (busy) return;
-    setBusy(true);
-    setOutcome(await deliverDefinitions(serverId, sequence, chosen));
-    setBusy(false);
+    await run(() => deliverDefinitions(serverId, sequence, chosen));
   };
   return (
     <Dialog
@@ -170,17 +189,14 @@ export function DefinitionsActions({
   const activateDefinitions = useApp((s) => s.activateDefinitions);
   const [open, setOpen] = useState<'import' | 'deliver' | null>(null);
   const [picked, setPicked] = useState<number | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [outcome, setOutcome] = useState<PaneActionResult | null>(null);
+  const { busy, outcome, run } = usePaneAction();
   const sequences = rows.map(rowSequence).filter((n): n is number => n !== null);
   const sequence = picked !== null && sequences.includes(picked) ? picked : (sequences[0] ?? null);
   const canActivate = isMethodName('definitions.activate');
   const canDeliver = isMethodName('definitions.deliver') && isMethodName('targets.list');
   const activate = async (): Promise<void> => {
     if (sequence === null) return;
-    setBusy(true);
-    setOutcome(await activateDefinitions(serverId, sequence));
-    setBusy(false);
+    await run(() => activateDefinitions(serverId, sequence));
   };
   return (
     <>
@@ -203,7 +219,11 @@ export function DefinitionsActions({
               </select>
             </label>
             {canActivate ? (
-              <button type="button" disabled={busy} onClick={() => void activate()}>
+              <button
+                type="button"
+                aria-disabled={busy || undefined}
+                onClick={() => void activate()}
+              >
                 Activate
               </button>
             ) : null}
@@ -236,17 +256,13 @@ export function TargetsActions({
 }): ReactNode {
   const selectTargets = useApp((s) => s.selectTargets);
   const [picked, setPicked] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [outcome, setOutcome] = useState<PaneActionResult | null>(null);
+  const { busy, outcome, run } = usePaneAction();
   const targets = rows.filter((r) => typeof r.id === 'string');
   const ids = targets.map((r) => String(r.id));
   const id = picked !== null && ids.includes(picked) ? picked : (ids[0] ?? null);
   if (!isMethodName('targets.select') || id === null) return null;
-  const run = async (selected: boolean): Promise<void> => {
-    setBusy(true);
-    setOutcome(await selectTargets(serverId, [id], selected));
-    setBusy(false);
-  };
+  const mark = (selected: boolean): Promise<void> =>
+    run(() => selectTargets(serverId, [id], selected));
   return (
     <>
       <p className="button-row">
@@ -260,10 +276,10 @@ export function TargetsActions({
             ))}
           </select>
         </label>
-        <button type="button" disabled={busy} onClick={() => void run(true)}>
+        <button type="button" aria-disabled={busy || undefined} onClick={() => void mark(true)}>
           Select for delivery
         </button>
-        <button type="button" disabled={busy} onClick={() => void run(false)}>
+        <button type="button" aria-disabled={busy || undefined} onClick={() => void mark(false)}>
           Unselect
         </button>
       </p>
