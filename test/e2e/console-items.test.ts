@@ -412,6 +412,16 @@ describe('console: quarantined items', () => {
     await poll(async () => (await headerNames()).slice(0, 2)).toEqual(['Computer', 'File Name']);
     expect(await widthOf('File Name')).toBe(before + 90);
     await screenshot(session.page, 'items-columns');
+
+    // Reset columns brings back the default order and widths, also after a reload.
+    await session.page.getByRole('button', { name: 'Reset columns' }).click();
+    await poll(async () => (await headerNames()).slice(0, 2)).toEqual(['File Name', 'User Name']);
+    expect(await widthOf('File Name')).toBe(before);
+    expect(await session.page.getByRole('button', { name: 'Reset columns' }).count()).toBe(0);
+    await session.page.reload();
+    await grid().waitFor();
+    await poll(async () => (await headerNames()).slice(0, 2)).toEqual(['File Name', 'User Name']);
+    expect(await widthOf('File Name')).toBe(before);
   });
 
   it('reported no script errors or policy violations', () => {

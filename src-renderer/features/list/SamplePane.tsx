@@ -3,7 +3,7 @@
  * with the guide's columns for the server's setup type, server-side sort, multi-select,
  * context menu, Enter for Properties and Delete with confirmation.
  */
-import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { SampleSortKey, SampleSummary } from '../../../src-shared/api/contract.js';
 import { SAMPLE_STATUSES, SAMPLE_STATUS_INFO } from '../../../src-shared/catalog/tokens.js';
@@ -11,6 +11,7 @@ import { ListView, type Gesture, type ListColumn } from '../../components/ListVi
 import { MenuPopup } from '../../components/Menu.js';
 import {
   arrangeColumns,
+  EMPTY_LAYOUT,
   moveColumn,
   parseLayout,
   type ColumnLayout,
@@ -25,22 +26,52 @@ import { sampleMenuItems } from './sample-menu.js';
 /** Where the column arrangement of each setup type is kept between sessions. */
 const layoutKey = (setupType: string): string => `cq.list.columns.${setupType}`;
 
-/** The administrator's column order and widths for a setup type, kept in local storage. */
-function useColumnLayout(setupType: string): [ColumnLayout, (next: ColumnLayout) => void] {
+/** How long column changes settle before they are saved (a drag changes a width per move). */
+const SAVE_DELAY_MS = 500;
+
+/**
+ * The administrator's column order and widths for a setup type, kept in local storage: read
+ * once per setup type, saved once a change has settled. `reset` goes back to the defaults.
+ */
+function useColumnLayout(
+  setupType: string,
+): [ColumnLayout, (next: ColumnLayout) => void, () => void] {
   const [layouts, setLayouts] = useState<Record<string, ColumnLayout>>({});
-  const layout = layouts[setupType] ?? parseLayout(readStored(layoutKey(setupType)));
+  const stored = useMemo(() => parseLayout(readStored(layoutKey(setupType))), [setupType]);
+  const layout = layouts[setupType] ?? stored;
+  const saving = useRef<{ timer: ReturnType<typeof setTimeout>; save: () => void } | null>(null);
+  // A pending save is written when the pane or the page goes away, not lost.
+  useEffect(() => {
+    const flush = (): void => {
+      if (!saving.current) return;
+      clearTimeout(saving.current.timer);
+      saving.current.save();
+    };
+    window.addEventListener('pagehide', flush);
+    return () => {
+      window.removeEventListener('pagehide', flush);
+      flush();
+    };
+  }, []);
   const set = useCallback(
     (next: ColumnLayout) => {
       setLayouts((current) => ({ ...current, [setupType]: next }));
-      try {
-        localStorage.setItem(layoutKey(setupType), JSON.stringify(next));
-      } catch {
-        // Storage full or switched off: the arrangement lasts for this session only.
-      }
+      if (saving.current) clearTimeout(saving.current.timer);
+      const save = (): void => {
+        saving.current = null;
+        try {
+          if (next === EMPTY_LAYOUT) localStorage.removeItem(layoutKey(setupType));
+          else localStorage.setItem(layoutKey(setupType), JSON.stringify(next));
+        } catch {
+          // Storage full or switched off: the arrangement lasts for this session only.
+        }
+      };
+      saving.current = { timer: setTimeout(save, SAVE_DELAY_MS), save };
     },
     [setupType],
   );
-  return [layout, set];
+  const reset = useCallback(() => set(EMPTY_LAYOUT), [set]);
+  return [layout, set, reset];
 }
 
 function readStored(key: string): string | null {
@@ -92,7 +123,7 @@ export function SamplePane({ serverId }: { serverId: string }): ReactNode {
     return () => clearInterval(timer);
   }, []);
   const setupType = info?.setupType ?? 'internet';
-  const [layout, setLayout] = useColumnLayout(setupType);
+  const [layout, setLayout, resetLayout] = useColumnLayout(setupType);
   const columns = useMemo<ListColumn<SampleSummary>[]>(
     () =>
       arrangeColumns(columnsFor(setupType), layout).map((c) => ({
@@ -170,6 +201,11 @@ export function SamplePane({ serverId }: { serverId: string }): ReactNode {
             ))}
           </select>
         </label>
+        {layout.order.length > 0 || Object.keys(layout.widths).length > 0 ? (
+          <button type="button" onClick={resetLayout}>
+            Reset columns
+          </button>
+        ) : null}
       </div>
       {info && !info.setupComplete ? (
         <div className="banner" role="note">
