@@ -34,8 +34,9 @@ export function arrangeColumns<C extends { readonly id: string; readonly width: 
   }
   for (const column of columns) if (!ordered.includes(column)) ordered.push(column);
   return ordered.map((c) => {
-    const width = layout.widths[c.id];
-    return width === undefined ? c : { ...c, width: clampWidth(width) };
+    // Own entries only: a column id such as `constructor` must not find Object's.
+    if (!Object.hasOwn(layout.widths, c.id)) return c;
+    return { ...c, width: clampWidth(layout.widths[c.id]!) };
   });
 }
 

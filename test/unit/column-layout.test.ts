@@ -64,4 +64,32 @@ describe('column layout', () => {
       widths: { fileName: MIN_COLUMN_WIDTH, status: MAX_COLUMN_WIDTH, virus: 124 },
     });
   });
+
+  it('drops infinite widths, clamps negative ones and keeps at most 64 entries', () => {
+    const many = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`c${i}`, 100]));
+    const layout = parseLayout(
+      `{"order":${JSON.stringify(Object.keys(many))},"widths":${JSON.stringify({ fileName: -5, ...many }).replace('"c0":100', '"c0":1e999')}}`,
+    );
+    expect(layout.order).toHaveLength(64);
+    expect(Object.hasOwn(layout.widths, 'c0')).toBe(false);
+    expect(Object.keys(layout.widths).length).toBeLessThanOrEqual(64);
+    expect(layout.widths.fileName).toBe(MIN_COLUMN_WIDTH);
+  });
+
+  it('prototype names in stored text or column ids change nothing they should not', () => {
+    const layout = parseLayout(
+      '{"order":["__proto__","constructor"],"widths":{"__proto__":300,"constructor":250}}',
+    );
+    expect(Object.getPrototypeOf(layout.widths)).toBe(Object.prototype);
+    const columns = [
+      { id: 'constructor', width: 120 },
+      { id: 'toString', width: 90 },
+    ];
+    // A stored width for `constructor` applies; `toString` has none and keeps its default.
+    expect(arrangeColumns(columns, layout)).toEqual([
+      { id: 'constructor', width: 250 },
+      { id: 'toString', width: 90 },
+    ]);
+    expect(arrangeColumns(columns, EMPTY_LAYOUT)).toEqual(columns);
+  });
 });
