@@ -376,9 +376,13 @@ export async function decodeSample(
     }
   } catch (error) {
     const wire = asWireError(error);
-    if (wire.code === 'unpackage' && !body.ended && spec.contentLength !== undefined) {
-      // Damage in transit also makes a body undecodable; read the rest (bounded by its
-      // declared length) so that `lost` or `content` names the real cause.
+    const declared = spec.contentLength;
+    const decodedTooLong =
+      wire.code === 'overrun' && declared !== undefined && body.bytes <= declared;
+    if ((wire.code === 'unpackage' || decodedTooLong) && !body.ended && declared !== undefined) {
+      // Damage in transit also makes a body undecodable or too long once decoded; read the
+      // rest (bounded by its declared length) so that `lost` or `content` names the real
+      // cause, as when the body is read whole first.
       try {
         await body.drainAndFinish();
       } catch (cause) {

@@ -532,6 +532,27 @@ describe('decodeSample reading a body whole', () => {
     },
   );
 
+  // The decode threads read bodies whole within their memory budget and stream them beyond it;
+  // the same body must get the same verdict either way.
+  it.each([
+    ['too long once decoded', 'overrun', {}, 0],
+    ['too long and damaged', 'content', { contentChecksum: '0'.repeat(32) }, 0],
+    ['too long and cut short', 'lost', {}, 1000],
+  ] as const)('%s: %s, read whole or streamed', async (_, code, overrides, missing) => {
+    const bytes = randomBytes(300_000);
+    const { body, headers } = encodeSample(bytes);
+    // Far too long: streaming finds it in the first slice, long before the body has ended.
+    const spec = specFor(headers, body, { sampleSize: 1000, ...overrides });
+    const sent = body.subarray(0, body.length - missing);
+    const whole = await decodeError(chunked(Buffer.from(sent), 65_536), spec, {
+      ownsInput: true,
+      whole: WHOLE,
+    });
+    const streamed = await decodeError(chunked(sent, 65_536), spec);
+    expect(whole.code).toBe(code);
+    expect(streamed.code).toBe(code);
+  });
+
   it('underrun: fewer bytes than declared', async () => {
     const bytes = sampleBytes(5000);
     const { body, headers } = encodeSample(bytes);
