@@ -22,6 +22,12 @@ const log = createLogger('intake');
 /** Decode threads of a pool by default: one per core, at most four. */
 export const DECODE_THREADS = Math.max(1, Math.min(4, os.availableParallelism()));
 
+/**
+ * Memory for bodies the threads read whole, shared out equally between them (each body read
+ * whole costs about twice its length plus its sample's size while it is decoded).
+ */
+const WHOLE_BUDGET = 96 * 1024 * 1024;
+
 /** Bytes gathered into one message to a thread. */
 const MESSAGE_BYTES = 256 * 1024;
 /** Bytes of one body a thread may have queued and not yet read before reading waits. */
@@ -98,8 +104,8 @@ class DecodeThread {
   /** The thread has answered at least once (it started and loaded its script). */
   answered = false;
 
-  constructor(script: string, onDead: (thread: DecodeThread) => void) {
-    this.worker = new Worker(script);
+  constructor(script: string, wholeBudget: number, onDead: (thread: DecodeThread) => void) {
+    this.worker = new Worker(script, { workerData: { wholeBudget } });
     this.worker.on('message', (reply: DecodeReply) => this.receive(reply));
     const die = (error: Error): void => {
       if (this.dead) return;
@@ -179,7 +185,7 @@ export class DecodePool {
     this.threads = new ThreadSet(
       size,
       (forget) =>
-        new DecodeThread(script, (dead) => {
+        new DecodeThread(script, WHOLE_BUDGET / size, (dead) => {
           forget(dead);
           if (!dead.answered && !this.broken) {
             // Bodies in flight on it fail (500: senders retry); later ones are decoded on the

@@ -6,7 +6,7 @@
  * removed when the body is refused.
  */
 import fs from 'node:fs';
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { WireError } from '../../src-shared/catalog/errors.js';
 import { decodeSample, type DecodeSpec } from './content.js';
 import type { DecodeRequest, DecodeReply } from './decode-protocol.js';
@@ -80,23 +80,27 @@ interface Body {
 }
 
 /**
- * Memory for bodies read whole (body and decoded sample held at once): inflating in one call
- * costs less than half of what streaming zlib does, so it is used while this budget lasts.
+ * This thread's share of the memory for bodies read whole (set by the pool, which divides one
+ * budget between its threads): inflating in one call costs less than half of what streaming
+ * zlib does, so it is used while the share lasts.
  */
-const WHOLE_BUDGET = 96 * 1024 * 1024;
+const WHOLE_BUDGET =
+  typeof (workerData as { wholeBudget?: unknown } | null)?.wholeBudget === 'number'
+    ? (workerData as { wholeBudget: number }).wholeBudget
+    : 24 * 1024 * 1024;
 /** Largest body (and sample) read whole. */
 const WHOLE_MAX = 8 * 1024 * 1024;
 let wholeInUse = 0;
 
 /**
- * Take a body's share of the budget for reading it whole: its declared length plus its sample
- * size, or nothing (0) when it is too large, has no declared length, or the budget is spent;
- * then it is streamed.
+ * Take a body's share of the budget for reading it whole, or nothing (0) when it is too large,
+ * has no declared length, or the budget is spent; then it is streamed. While read whole a body
+ * is held twice (its pieces as they came, and joined into one) beside its decoded sample.
  */
 function reserveWhole(spec: DecodeSpec): number {
   const { contentLength, sampleSize } = spec;
   if (contentLength === undefined || contentLength > WHOLE_MAX || sampleSize > WHOLE_MAX) return 0;
-  const need = contentLength + sampleSize;
+  const need = 2 * contentLength + sampleSize;
   if (wholeInUse + need > WHOLE_BUDGET) return 0;
   wholeInUse += need;
   return need;
