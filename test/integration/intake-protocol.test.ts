@@ -490,7 +490,24 @@ describe('§4.2 duplicates forwarded at the same moment', () => {
     const { headers, body } = forwardRequest(randomBytes(size), {
       'X-Platform-Host': `twins-${size}.example.test`,
     });
-    const answers = await Promise.all([post(headers, body), post(headers, body)]);
+    // Both forwards reach their commit before either commits: only a duplicate check inside
+    // the commit can tell them apart.
+    const committer = server.context.store.committer;
+    const commit = committer.commit.bind(committer);
+    let held: (() => void)[] = [];
+    Object.assign(committer, {
+      commit: <T>(work: () => T): Promise<T> =>
+        new Promise<T>((resolve, reject) => {
+          held.push(() => void commit(work).then(resolve, reject));
+          if (held.length < 2) return;
+          const both = held;
+          held = [];
+          for (const go of both) go();
+        }),
+    });
+    const answers = await Promise.all([post(headers, body), post(headers, body)]).finally(() => {
+      delete (committer as { commit?: unknown }).commit;
+    });
     expect(answers.map((a) => a.status).sort()).toEqual([200, 201]);
     expect(answers[0].headers['x-sample-id']).toBe(answers[1].headers['x-sample-id']);
     const id = Number(answers[0].headers['x-sample-id']);
