@@ -34,6 +34,8 @@ export interface ItemPropsState {
   readonly gone: boolean;
   /** How far fixing definitions reached the endpoints that reported this content (`coverage.get`). */
   readonly coverage: ResponseOf<'coverage.get'> | null;
+  /** Why fix coverage could not be read (null when it was, or is not offered). */
+  readonly coverageError: string | null;
 }
 
 /** The server Properties dialog. */
@@ -117,6 +119,7 @@ export function createPropertiesSlice({ set, get, api }: SliceContext): Properti
           message: null,
           gone: false,
           coverage: null,
+          coverageError: null,
         },
       });
       get().openDialog({ kind: 'itemProperties' });
@@ -128,18 +131,23 @@ export function createPropertiesSlice({ set, get, api }: SliceContext): Properti
       if (!item) return;
       updateItem({ loading: true });
       const result = await api.call(item.serverId, 'samples.get', { id: item.sampleId });
-      const current = get().itemProps;
-      if (!current || current.sampleId !== item.sampleId) return;
+      const same = (): boolean => {
+        const current = get().itemProps;
+        return current?.sampleId === item.sampleId && current.serverId === item.serverId;
+      };
+      if (!same()) return;
       if (result.ok) updateItem({ detail: result.value, loading: false, error: null });
       else updateItem({ loading: false, error: describeError(result.error) });
-      // Fix coverage is extra information: shown when the server offers it, silent otherwise.
+      // Fix coverage is extra information, read when the server offers it; what an earlier
+      // load found is not shown as current, and a failure says so.
       if (result.ok && isMethodName('coverage.get')) {
+        updateItem({ coverage: null, coverageError: null });
         const coverage = await api.call(item.serverId, 'coverage.get', {
           checksum: result.value.sample.checksum,
         });
-        if (coverage.ok && get().itemProps?.sampleId === item.sampleId) {
-          updateItem({ coverage: coverage.value });
-        }
+        if (!same()) return;
+        if (coverage.ok) updateItem({ coverage: coverage.value });
+        else updateItem({ coverageError: describeError(coverage.error) });
       }
     },
 

@@ -127,7 +127,7 @@ describe('console: quarantined items', () => {
     await poll(() => dialog.getByRole('tabpanel').textContent()).toContain('ws-alpha.example.test');
     // Fix coverage (coverage.get): one endpoint reported this content.
     await poll(() => dialog.getByRole('tabpanel').textContent()).toMatch(
-      /endpoint\(s\) (that reported this content run sequence|reported this content)/,
+      /\b1 endpoint (that reported this content runs sequence|reported this content)/,
     );
     const tabs = await dialog.getByRole('tab').allTextContents();
     expect(tabs).toEqual(['General', 'Sample Attributes', 'Actions', 'Errors (0)']);

@@ -16,6 +16,7 @@ import {
   formatBytes,
   formatDateTime,
   formatSequence,
+  plural,
   statusDescription,
   statusLabel,
 } from '../../lib/format.js';
@@ -27,20 +28,27 @@ import { useApp } from '../../store/store.js';
 const ACTIONS_TAB_FLOWS = new Set(['bulk']);
 
 /** "3 of 4 endpoints run sequence 00000002 or later" — how far the fix has spread. */
-function coverageText(coverage: ItemPropsState['coverage']): string {
+function coverageText(
+  coverage: ItemPropsState['coverage'],
+  error: ItemPropsState['coverageError'],
+): string {
+  if (error !== null) return `Could not be read: ${error}`;
   if (!coverage) return 'Not known';
+  const endpoints = plural(coverage.endpoints, 'endpoint');
   if (coverage.fixingSequence === null) {
-    return `No fixing definitions yet (${coverage.endpoints} endpoint(s) reported this content)`;
+    return `No fixing definitions yet (${endpoints} reported this content)`;
   }
-  return `${coverage.covered} of ${coverage.endpoints} endpoint(s) that reported this content run sequence ${formatSequence(coverage.fixingSequence)} or later`;
+  return `${coverage.covered} of ${endpoints} that reported this content ${coverage.endpoints === 1 ? 'runs' : 'run'} sequence ${formatSequence(coverage.fixingSequence)} or later`;
 }
 
 function GeneralTab({
   detail,
   coverage,
+  coverageError,
 }: {
   detail: SampleDetail;
   coverage: ItemPropsState['coverage'];
+  coverageError: ItemPropsState['coverageError'];
 }): ReactNode {
   const s = detail.sample;
   return (
@@ -70,7 +78,7 @@ function GeneralTab({
       <dt>Checksum (MD5)</dt>
       <dd className="mono">{s.checksum}</dd>
       <dt>Fix coverage</dt>
-      <dd>{coverageText(coverage)}</dd>
+      <dd>{coverageText(coverage, coverageError)}</dd>
       <dt>Item id</dt>
       <dd>{s.id}</dd>
     </dl>
@@ -315,7 +323,13 @@ export function ItemProperties(): ReactNode {
             {
               id: 'general',
               label: 'General',
-              render: () => <GeneralTab detail={detail} coverage={item.coverage} />,
+              render: () => (
+                <GeneralTab
+                  detail={detail}
+                  coverage={item.coverage}
+                  coverageError={item.coverageError}
+                />
+              ),
             },
             {
               id: 'attributes',
