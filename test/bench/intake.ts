@@ -2,7 +2,8 @@
  * `cq bench intake`: durable intake throughput, ack latency and server memory (SPEC §4.2, §5).
  * The server runs as a child process (`cq server`) so that its resident memory can be read from
  * /proc and its CPU measured or profiled; forwards go over loopback through keep-alive
- * connections, fresh for every run (preparing the next run's samples can outlast the server's
+ * connections of a lean load generator (`support/raw-forwarder.ts`: the bench shares the two
+ * cores with the server, and `http.request` took a tenth of the server's CPU), fresh for every run (preparing the next run's samples can outlast the server's
  * keep-alive timeout, and a connection it closes meanwhile would fail the first forward).
  *
  * 1 MiB samples come in two kinds, each compared with the single-core inflate+MD5 rate of its
@@ -17,7 +18,6 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
@@ -26,6 +26,7 @@ import { DECODE_THREADS } from '../../src-main/codec/decode-pool.js';
 import { formatHttpDate } from '../../src-shared/codec/dates.js';
 import { xorVampishInPlace } from '../../src-shared/codec/transforms.js';
 import { spawnBareReceiver } from './support/bare-receiver.js';
+import { rawHead, RawForwarder, type RawForward } from './support/raw-forwarder.js';
 import {
   cpuSeconds,
   residentBytes,
@@ -80,10 +81,9 @@ function parseArgs(args: readonly string[]): BenchOptions {
   return { quick, concurrency, phases, cpuProfDir };
 }
 
-/** One forward, ready to send: the wire body and its headers. */
+/** One forward, ready to send: its request bytes and the size of its content. */
 interface PreparedSample {
-  readonly body: Buffer;
-  readonly headers: Record<string, string>;
+  readonly forward: RawForward;
   readonly size: number;
 }
 
@@ -144,53 +144,33 @@ function prepareSample(
   const content = contentOf(kind, size);
   const body = deflateRawSync(content, { level: levelOf(kind) });
   xorVampishInPlace(body, 0);
-  return {
-    body,
-    size,
-    headers: {
-      'Content-Type': 'application/octet-stream',
-      'Content-Length': String(body.length),
-      'X-Sample-Type': 'file',
-      'X-Sample-File': `C:\\bench\\sample-${size}.bin`,
-      'X-Platform-Host': host,
-      'X-Date-Captured': formatHttpDate(Date.now() - 60_000),
-      'X-Checksum-Method': 'md5',
-      'X-Content-Compression': 'deflate',
-      'X-Content-Scrambling': 'xor-vampish',
-      'X-Content-Checksum': md5Hex(body),
-      'X-Sample-Checksum': md5Hex(content),
-      'X-Sample-Size': String(size),
-    },
-  };
+  const head = rawHead({
+    Host: '127.0.0.1',
+    'Content-Type': 'application/octet-stream',
+    'Content-Length': String(body.length),
+    'X-Sample-Type': 'file',
+    'X-Sample-File': `C:\\bench\\sample-${size}.bin`,
+    'X-Platform-Host': host,
+    'X-Date-Captured': formatHttpDate(Date.now() - 60_000),
+    'X-Checksum-Method': 'md5',
+    'X-Content-Compression': 'deflate',
+    'X-Content-Scrambling': 'xor-vampish',
+    'X-Content-Checksum': md5Hex(body),
+    'X-Sample-Checksum': md5Hex(content),
+    'X-Sample-Size': String(size),
+  });
+  return { forward: { head, body }, size };
 }
 
 /** POST one sample; resolves with the ack latency in ms, rejects unless the answer is 201. */
-function post(agent: http.Agent, server: Receiver, sample: PreparedSample): Promise<number> {
+async function post(forwarder: RawForwarder, sample: PreparedSample): Promise<number> {
   const started = performance.now();
-  return new Promise<number>((resolve, reject) => {
-    const req = http.request(
-      {
-        agent,
-        host: server.host,
-        port: server.port,
-        method: 'POST',
-        path: '/samples',
-        headers: { ...sample.headers, Date: formatHttpDate(Date.now()) },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => {
-          if (res.statusCode === 201) resolve(performance.now() - started);
-          else {
-            const error = String(res.headers['x-error'] ?? '');
-            reject(new Error(`HTTP ${res.statusCode} ${error} for a ${sample.size}-byte sample`));
-          }
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(sample.body);
-  });
+  const answer = await forwarder.send(sample.forward);
+  if (answer.status !== 201) {
+    const error = answer.headers.get('x-error') ?? '';
+    throw new Error(`HTTP ${answer.status} ${error} for a ${sample.size}-byte sample`);
+  }
+  return performance.now() - started;
 }
 
 /** Figures of one measured run of forwards. */
@@ -215,7 +195,7 @@ async function forwardMany(
   next: (i: number) => PreparedSample,
   onProgress?: (done: number) => void,
 ): Promise<RunResult> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  const forwarder = new RawForwarder(server.host, server.port);
   const latencies = new Float64Array(count);
   let issued = 0;
   let done = 0;
@@ -227,14 +207,14 @@ async function forwardMany(
     while (issued < count) {
       const i = issued++;
       const sample = next(i);
-      latencies[i] = await post(agent, server, sample);
+      latencies[i] = await post(forwarder, sample);
       bytes += sample.size;
       done++;
       onProgress?.(done);
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker)).finally(() =>
-    agent.destroy(),
+    forwarder.close(),
   );
   const seconds = (performance.now() - started) / 1000;
   const benchCpu = process.cpuUsage(benchCpuBefore);

@@ -530,6 +530,19 @@ describe('§4.2 routes', () => {
     if (status === 405) expect(res.headers.allow).toBeTruthy();
   });
 
+  it.each([
+    ['a 201', () => send()],
+    ['a 400 refusal', () => send(undefined, { 'X-Sample-Checksum': '0'.repeat(32) })],
+    ['a 404', () => rawRequest({ port: server.intakePort, method: 'GET', path: '/nowhere' })],
+    ['a 405', () => rawRequest({ port: server.intakePort, method: 'GET', path: '/samples' })],
+    ['health', () => rawRequest({ port: server.intakePort, method: 'GET', path: '/health' })],
+  ])('%s answer has a Content-Length matching its body, not chunks', async (_name, request) => {
+    const res = await request();
+    expect(res.headers['transfer-encoding']).toBeUndefined();
+    expect(res.headers['content-length']).toBe(String(Buffer.byteLength(res.body)));
+    expect(res.body.length).toBeGreaterThan(0);
+  });
+
   it('health reports sample counts and quota', async () => {
     const res = await rawRequest({ port: server.intakePort, method: 'GET', path: '/health' });
     const body = JSON.parse(res.body) as { status: string; quota: { maxBytes: number } };

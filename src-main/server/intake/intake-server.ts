@@ -75,15 +75,15 @@ async function handle(
     if (req.method !== 'GET' && req.method !== 'HEAD')
       return methodNotAllowed(req, res, 'GET, HEAD');
     const body = JSON.stringify({ status: 'ok', ...options.health() });
-    res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
-    res.end(req.method === 'HEAD' ? undefined : body);
+    answer(res, 200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }, body, {
+      headOnly: req.method === 'HEAD',
+    });
     return;
   }
   for (const route of options.routes ?? []) {
     if (await route(req, res, path)) return;
   }
-  res.writeHead(404, { 'Content-Type': 'text/plain', Connection: 'close' });
-  res.end('not found\n');
+  answer(res, 404, { 'Content-Type': 'text/plain', Connection: 'close' }, 'not found\n');
   req.resume();
 }
 
@@ -92,8 +92,12 @@ function methodNotAllowed(
   res: http.ServerResponse,
   allow: string,
 ): void {
-  res.writeHead(405, { Allow: allow, 'Content-Type': 'text/plain', Connection: 'close' });
-  res.end('method not allowed\n');
+  answer(
+    res,
+    405,
+    { Allow: allow, 'Content-Type': 'text/plain', Connection: 'close' },
+    'method not allowed\n',
+  );
   req.resume();
 }
 
@@ -130,8 +134,12 @@ async function postSample(
       'Content-Type': 'text/plain',
     };
     if (!result.duplicate) headers['X-Sample-Status'] = 'quarantined';
-    res.writeHead(result.duplicate ? 200 : 201, headers);
-    res.end(`${result.duplicate ? 'duplicate' : 'quarantined'} ${result.id}\n`);
+    answer(
+      res,
+      result.duplicate ? 200 : 201,
+      headers,
+      `${result.duplicate ? 'duplicate' : 'quarantined'} ${result.id}\n`,
+    );
   } catch (error) {
     if (aborted) {
       log.warn('sample connection lost before the whole body arrived', {
@@ -173,10 +181,25 @@ function refuseEarly(req: http.IncomingMessage, res: http.ServerResponse, error:
 /** Answer with an `X-Error` header and a one-line body. */
 export function sendError(res: http.ServerResponse, error: WireError, close = false): void {
   const value = formatXError(error.code, error.params);
-  res.writeHead(error.httpStatus, {
-    'X-Error': value,
-    'Content-Type': 'text/plain',
-    ...(close ? { Connection: 'close' } : {}),
-  });
-  res.end(`error: ${value}\n`);
+  answer(
+    res,
+    error.httpStatus,
+    { 'X-Error': value, 'Content-Type': 'text/plain', ...(close ? { Connection: 'close' } : {}) },
+    `error: ${value}\n`,
+  );
+}
+
+/**
+ * Send a whole answer with its `Content-Length`, so that it goes out in one piece rather than
+ * chunked (what `writeHead` followed by `end(body)` does), and any client reads it simply.
+ */
+function answer(
+  res: http.ServerResponse,
+  status: number,
+  headers: Record<string, string>,
+  body: string,
+  options: { headOnly?: boolean } = {},
+): void {
+  res.writeHead(status, { ...headers, 'Content-Length': String(Buffer.byteLength(body)) });
+  res.end(options.headOnly ? undefined : body);
 }

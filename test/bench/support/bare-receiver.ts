@@ -156,7 +156,7 @@ function serve(): void {
           [body.buffer],
         );
       });
-      res.writeHead(ok ? 201 : 422).end();
+      res.writeHead(ok ? 201 : 422, { 'Content-Length': '0' }).end();
     })();
   });
   process.once('SIGTERM', () => {

@@ -1,0 +1,117 @@
+/**
+ * The intake bench's lean load generator (`test/bench/support/raw-forwarder.ts`) against real
+ * HTTP servers on loopback: what it sends is valid HTTP/1.1, it reads answers correctly, and
+ * anything it does not understand fails the forward instead of being guessed at.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { rawHead, RawForwarder } from '../bench/support/raw-forwarder.js';
+
+interface Seen {
+  readonly method: string | undefined;
+  readonly url: string | undefined;
+  readonly headers: http.IncomingHttpHeaders;
+  readonly body: Buffer;
+  readonly socket: number;
+}
+
+const servers: http.Server[] = [];
+const forwarders: RawForwarder[] = [];
+
+afterEach(async () => {
+  for (const f of forwarders.splice(0)) f.close();
+  await Promise.all(
+    servers.splice(0).map(
+      (s) =>
+        new Promise<void>((resolve) => {
+          s.closeAllConnections();
+          s.close(() => resolve());
+        }),
+    ),
+  );
+});
+
+/** A server that records each request and answers with `reply`. */
+async function serve(
+  reply: (res: http.ServerResponse, n: number) => void,
+): Promise<{ seen: Seen[]; forwarder: RawForwarder }> {
+  const seen: Seen[] = [];
+  const sockets = new Map<unknown, number>();
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      if (!sockets.has(req.socket)) sockets.set(req.socket, sockets.size);
+      seen.push({
+        method: req.method,
+        url: req.url,
+        headers: req.headers,
+        body: Buffer.concat(chunks),
+        socket: sockets.get(req.socket)!,
+      });
+      reply(res, seen.length);
+    });
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const forwarder = new RawForwarder('127.0.0.1', port);
+  forwarders.push(forwarder);
+  return { seen, forwarder };
+}
+
+const body = Buffer.from('scrambled bytes');
+const forward = {
+  head: rawHead({ Host: '127.0.0.1', 'Content-Length': String(body.length), 'X-Sample-Size': '9' }),
+  body,
+};
+
+describe('bench raw forwarder', () => {
+  it('sends a valid POST with a Date and reuses its keep-alive connection', async () => {
+    const { seen, forwarder } = await serve((res, n) =>
+      res.writeHead(201, { 'Content-Length': '4', 'X-Sample-Id': String(n) }).end('ok\r\n'),
+    );
+    const first = await forwarder.send(forward);
+    const second = await forwarder.send(forward);
+    expect([first.status, second.status]).toEqual([201, 201]);
+    expect(second.headers.get('x-sample-id')).toBe('2');
+    expect(second.body.toString()).toBe('ok\r\n');
+    expect(seen.map((s) => [s.method, s.url, s.body.toString(), s.socket])).toEqual([
+      ['POST', '/samples', 'scrambled bytes', 0],
+      ['POST', '/samples', 'scrambled bytes', 0],
+    ]);
+    expect(Number.isNaN(Date.parse(String(seen[0]!.headers.date)))).toBe(false);
+    expect(seen[0]!.headers['x-sample-size']).toBe('9');
+  });
+
+  it('opens a new connection after an answer that closes its own', async () => {
+    const { seen, forwarder } = await serve((res) =>
+      res.writeHead(400, { 'Content-Length': '0', Connection: 'close', 'X-Error': 'sample' }).end(),
+    );
+    const first = await forwarder.send(forward);
+    const second = await forwarder.send(forward);
+    expect(first.status).toBe(400);
+    expect(first.headers.get('x-error')).toBe('sample');
+    expect(second.status).toBe(400);
+    expect(seen.map((s) => s.socket)).toEqual([0, 1]);
+  });
+
+  it('fails a forward answered in chunks, and the next forward still works', async () => {
+    const { forwarder } = await serve((res, n) => {
+      if (n === 1) res.writeHead(201).end('chunked');
+      else res.writeHead(201, { 'Content-Length': '0' }).end();
+    });
+    await expect(forwarder.send(forward)).rejects.toThrow(/chunked/);
+    expect((await forwarder.send(forward)).status).toBe(201);
+  });
+
+  it('fails a forward whose connection is cut before the answer', async () => {
+    const { forwarder } = await serve((res) => res.socket?.destroy());
+    await expect(forwarder.send(forward)).rejects.toThrow(/closed the connection/);
+  });
+
+  it('refuses a header value with a line break', () => {
+    expect(() => rawHead({ 'X-Sample-File': 'a\r\nX-Evil: 1' })).toThrow(/line break/);
+  });
+});
