@@ -287,6 +287,38 @@ function singleCoreRate(bytes: number, work: () => void, ms = 1000): number {
   return (rounds * bytes) / MB / (elapsed / 1000);
 }
 
+/**
+ * Durable 4 KiB files one thread writes in `dir` in about a second, as intake writes a blob:
+ * create, write, fsync, close, rename. Every accepted sample costs at least this much of the
+ * disk and the kernel, so it bounds what any receiver that keeps samples can do here. The files
+ * stay until the bench removes its folder: removing thousands of files makes the next ones
+ * slower to create for a while (ext4 without a journal skips recently freed inodes).
+ */
+function durableFileRate(dir: string): { perSecond: number; kernelUs: number } {
+  const written = path.join(dir, 'written');
+  const kept = path.join(dir, 'kept');
+  fs.mkdirSync(written, { recursive: true });
+  fs.mkdirSync(kept, { recursive: true });
+  const bytes = randomBytes(4 * KiB);
+  const cpuBefore = process.cpuUsage();
+  const started = performance.now();
+  let files = 0;
+  while (performance.now() - started < 1000) {
+    const file = path.join(written, String(files));
+    const fd = fs.openSync(file, 'wx', 0o600);
+    try {
+      fs.writeSync(fd, bytes);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(file, path.join(kept, String(files)));
+    files++;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  return { perSecond: files / seconds, kernelUs: process.cpuUsage(cpuBefore).system / files };
+}
+
 const COLUMNS: readonly [string, number][] = [
   ['samples', 26],
   ['count', 7],
@@ -375,6 +407,10 @@ export async function run(args: string[]): Promise<void> {
   const dataDir = path.join(root, 'data');
   let server: ChildServer | undefined;
   try {
+    const files = durableFileRate(path.join(root, 'reference'));
+    console.log(
+      `single thread, durable 4 KiB files (create, write, fsync, rename) in the bench folder: ${files.perSecond.toFixed(0)}/s, ${files.kernelUs.toFixed(0)} µs of kernel CPU each`,
+    );
     server = await spawnServer({
       dataDir,
       // Room for every sample the bench sends; no per-platform cap.
