@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
+import { replaceFileDurably } from '../fs/durable-file.js';
 import { KEY_PATH, keyFingerprint } from '../server/defcast/defcast-wire.js';
 import type { IntakeTarget } from './forward.js';
 
@@ -83,14 +84,6 @@ export function pinServerKey(
   const existing = readPinnedKey(dataDir);
   if (existing) return { pem: existing, fingerprint: keyFingerprint(existing), pinnedNow: false };
   const file = path.join(dataDir, SERVER_KEY_FILE);
-  const temp = `${file}.${process.pid}.tmp`;
-  const fd = fs.openSync(temp, 'w', 0o600);
-  try {
-    fs.writeSync(fd, pem);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(temp, file);
+  replaceFileDurably(file, pem);
   return { pem, fingerprint: keyFingerprint(pem), pinnedNow: true };
 }

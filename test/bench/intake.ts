@@ -23,6 +23,7 @@ import path from 'node:path';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { md5Hex } from '../../src-main/codec/content.js';
 import { DECODE_THREADS } from '../../src-main/codec/decode-pool.js';
+import { writeSynced } from '../../src-main/fs/durable-file.js';
 import { formatHttpDate } from '../../src-shared/codec/dates.js';
 import { xorVampishInPlace } from '../../src-shared/codec/transforms.js';
 import { spawnBareReceiver } from './support/bare-receiver.js';
@@ -305,13 +306,7 @@ function durableFileRate(dir: string): { perSecond: number; kernelUs: number } {
   let files = 0;
   while (performance.now() - started < 1000) {
     const file = path.join(written, String(files));
-    const fd = fs.openSync(file, 'wx', 0o600);
-    try {
-      fs.writeSync(fd, bytes);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
+    writeSynced(file, bytes, { flag: 'wx' });
     fs.renameSync(file, path.join(kept, String(files)));
     files++;
   }

@@ -10,6 +10,7 @@ import {
 } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { replaceFileDurably } from '../../fs/durable-file.js';
 import { keyFingerprint } from './defcast-wire.js';
 
 /** File name of the private key inside the server's data folder. */
@@ -42,14 +43,6 @@ export function loadOrCreateSigningKey(dataDir: string): SigningKey {
   const { privateKey } = generateKeyPairSync('ed25519');
   const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   // Written whole or not at all: a torn key file would lock every endpoint out.
-  const temp = `${file}.${process.pid}.tmp`;
-  const fd = fs.openSync(temp, 'w', 0o600);
-  try {
-    fs.writeSync(fd, pem);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(temp, file);
+  replaceFileDurably(file, pem);
   return fromPrivatePem(pem);
 }
