@@ -115,7 +115,11 @@ export async function startQuarantineServer(options: ServerOptions): Promise<Run
   let store: Store | undefined;
   const closers: (() => Promise<void> | void)[] = [];
   try {
-    store = openStore({ dataDir, quarantineDir: quarantineFolderOf(dataDir) });
+    store = openStore({
+      dataDir,
+      quarantineDir: quarantineFolderOf(dataDir),
+      backgroundCheckpoints: true,
+    });
     const openedStore = store;
     const config = ConfigService.open(store.settings, store.audit, {
       ...(options.configFile ? { file: options.configFile } : {}),
@@ -298,8 +302,8 @@ export async function startQuarantineServer(options: ServerOptions): Promise<Run
         };
       },
       routes: defcast.routes(),
-      onAccepted: (result, attributes) => {
-        const row = openedStore.samples.get(result.id);
+      onAccepted: (result, attributes, written) => {
+        const row = written ?? openedStore.samples.get(result.id);
         if (!row) return undefined;
         defcast.recordForward(row, attributes);
         if (result.duplicate) {
@@ -375,6 +379,8 @@ export async function startQuarantineServer(options: ServerOptions): Promise<Run
           qlog.info('server', 'server stopped');
           await openedStore.committer.close();
           openedStore.close();
+          // The data folder is released only once no connection to its database is left.
+          await openedStore.checkpointer?.close();
           unlock();
         })()),
     };
@@ -383,6 +389,7 @@ export async function startQuarantineServer(options: ServerOptions): Promise<Run
     if (store) {
       await store.committer.close().catch(() => undefined);
       store.close();
+      await store.checkpointer?.close();
     }
     unlock();
     throw error;

@@ -178,6 +178,26 @@ describe('SamplesRepo.insert', () => {
     expect(store.samples.list().total).toBe(0);
   });
 
+  it('insertRow returns the row exactly as a later get reads it', () => {
+    store.blobsRepo.addRef(sha(777), 10, 8);
+    const inserted = store.samples.insertRow({
+      blobSha256: sha(777),
+      attributes: {
+        'X-Sample-Checksum': md5(777),
+        'X-Sample-Size': '10',
+        'X-Sample-File': 'C:\\temp\\a.exe',
+        'X-Platform-Host': 'PC7',
+        'X-Date-Submitted': rfc1123(T0),
+      },
+      platformKey: 'guid-7',
+      receivedAt: T0 + 7,
+      skewMs: 3,
+      actor: 'console',
+    });
+    expect(inserted).toEqual(row(inserted.id));
+    expect(inserted).toMatchObject({ host: 'PC7', fileName: 'a.exe', submittedBy: 'console' });
+  });
+
   it('refuses a sample whose blob row does not exist', () => {
     expect(() =>
       store.samples.insert({

@@ -15,7 +15,7 @@ import {
 } from '../../codec/content.js';
 import type { DecodePool } from '../../codec/decode-pool.js';
 import { createLogger } from '../../log/logger.js';
-import type { BlobStore, Store, TempBlob } from '../store/index.js';
+import type { BlobStore, SampleRow, Store, TempBlob } from '../store/index.js';
 import type { QuotaGauge } from '../quota-gauge.js';
 import { decodeSpecFor, type SampleRequest } from './sample-headers.js';
 
@@ -54,6 +54,8 @@ export interface ReceiveDeps {
   readonly onAccepted: (
     result: ReceiveResult,
     attributes: Readonly<Record<string, string>>,
+    /** The sample's row as just written, when at hand (a new sample); else read it by id. */
+    row?: SampleRow,
   ) => AfterCommit | void;
 }
 
@@ -266,12 +268,11 @@ export async function receiveSample(
       const result: ReceiveResult = { id: existing, duplicate: true, changes };
       return { result, added: false, after: announce(result, req, deps) };
     };
-    const isNewBlob = !store.blobsRepo.get(decoded.sha256);
-    if (isNewBlob) {
-      const verdict = quota.check(storedSize, reservation);
-      if (!verdict.allowed) {
-        throw new WireError('declined', ['quota', storedSize, verdict.remainingBytes], 507);
-      }
+    // Content already stored adds nothing to the quota. Asking the database whether it is
+    // stored costs a read of its own, so it is asked only when the bytes would not fit.
+    const verdict = quota.check(storedSize, reservation);
+    if (!verdict.allowed && !store.blobsRepo.get(decoded.sha256)) {
+      throw new WireError('declined', ['quota', storedSize, verdict.remainingBytes], 507);
     }
     const unpin = store.blobs.pin(decoded.sha256);
     try {
@@ -282,7 +283,7 @@ export async function receiveSample(
         const existing = findDuplicate();
         if (existing !== undefined) return duplicateOf(existing);
         const added = store.blobsRepo.addRef(decoded.sha256, decoded.size, storedSize);
-        const id = store.samples.insert({
+        const row = store.samples.insertRow({
           blobSha256: decoded.sha256,
           attributes: req.attributes,
           platformKey: req.platformKey,
@@ -290,8 +291,8 @@ export async function receiveSample(
           skewMs: req.skewMs,
           actor: 'intake',
         });
-        const result: ReceiveResult = { id, duplicate: false, changes: 1 };
-        return { result, added, after: announce(result, req, deps) };
+        const result: ReceiveResult = { id: row.id, duplicate: false, changes: 1 };
+        return { result, added, after: announce(result, req, deps, row) };
       });
       if (added) quota.add(storedSize);
       runAfterCommit(result, after);
@@ -324,9 +325,12 @@ function announce(
   result: ReceiveResult,
   req: SampleRequest,
   deps: ReceiveDeps,
+  row?: SampleRow,
 ): AfterCommit | undefined {
   try {
-    return deps.store.committer.nested(() => deps.onAccepted(result, req.attributes)) ?? undefined;
+    return (
+      deps.store.committer.nested(() => deps.onAccepted(result, req.attributes, row)) ?? undefined
+    );
   } catch (error) {
     log.error('announcing an accepted sample failed', { id: result.id, error: String(error) });
     return undefined;

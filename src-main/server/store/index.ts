@@ -8,6 +8,7 @@ import type Database from 'better-sqlite3';
 import { AuditRepo, type AuditVerification } from './audit-repo.js';
 import { BlobStore } from './blob-store.js';
 import { BlobsRepo } from './blobs-repo.js';
+import { BackgroundCheckpointer, FALLBACK_AUTOCHECKPOINT_PAGES } from './checkpointer.js';
 import { openDatabase } from './database.js';
 import { ErrorsRepo } from './errors-repo.js';
 import { GroupCommitter } from './group-commit.js';
@@ -23,6 +24,8 @@ export { AuditRepo, GENESIS_HASH } from './audit-repo.js';
 export { BlobStore, TempBlob } from './blob-store.js';
 export type { BlobRow } from './blobs-repo.js';
 export { BlobsRepo } from './blobs-repo.js';
+export type { CheckpointerStats } from './checkpointer.js';
+export { BackgroundCheckpointer } from './checkpointer.js';
 export { openDatabase } from './database.js';
 export type { ErrorRow, NewError } from './errors-repo.js';
 export { ErrorsRepo } from './errors-repo.js';
@@ -56,6 +59,11 @@ export interface StoreOptions {
   readonly quarantineDir?: string;
   /** Rows the Quarantine Log keeps. */
   readonly logRetention?: number;
+  /**
+   * Checkpoint the WAL on a thread of its own (`checkpointer.ts`) rather than inside commits
+   * on the event loop: for a long-running server under load.
+   */
+  readonly backgroundCheckpoints?: boolean;
 }
 
 /** An open store: the database, blob files, repositories and committer. */
@@ -70,6 +78,8 @@ export interface Store {
   readonly log: LogRepo;
   readonly settings: SettingsRepo;
   readonly committer: GroupCommitter;
+  /** The checkpoint thread, when `backgroundCheckpoints` was asked for. */
+  readonly checkpointer: BackgroundCheckpointer | undefined;
   /** What start-up recovery found. */
   readonly recovery: RecoveryReport;
   /**
@@ -97,6 +107,11 @@ export function openStore(options: StoreOptions): Store {
     const log = new LogRepo(db, options.logRetention);
     const committer = new GroupCommitter(db, blobs);
     const recovery = recover(db, blobs, { blobs: blobsRepo, samples, errors, log });
+    let checkpointer: BackgroundCheckpointer | undefined;
+    if (options.backgroundCheckpoints) {
+      db.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
+      checkpointer = new BackgroundCheckpointer(db.name);
+    }
     return {
       db,
       blobs,
@@ -108,6 +123,7 @@ export function openStore(options: StoreOptions): Store {
       log,
       settings: new SettingsRepo(db),
       committer,
+      checkpointer,
       recovery,
       async removeFreedBlobs(sha256s) {
         let freed = 0;
@@ -123,6 +139,8 @@ export function openStore(options: StoreOptions): Store {
         // The I/O threads stop once queued commits (and their directory fsyncs) have settled.
         void committer.close().finally(() => blobs.close());
         db.close();
+        // Its connection closes after this one: the last to close checkpoints what is left.
+        void checkpointer?.close();
       },
     };
   } catch (error) {

@@ -61,7 +61,7 @@ export interface SamplesRepoDeps {
 
 /** The `samples` and `attributes` tables. */
 export class SamplesRepo {
-  private readonly insertStmt: Database.Statement<Record<string, unknown>>;
+  private readonly insertStmt: Database.Statement<Record<string, unknown>, RawSampleRow>;
   private readonly updateStmt: Database.Statement<Record<string, unknown>>;
   private readonly getStmt: Database.Statement<[number], RawSampleRow>;
   private readonly attributesStmt: Database.Statement<[number], { name: string; value: string }>;
@@ -88,7 +88,8 @@ export class SamplesRepo {
       ...DERIVED_COLUMNS,
     ];
     this.insertStmt = db.prepare(
-      `INSERT INTO samples (${columns.join(', ')}) VALUES (${columns.map((c) => '@' + c).join(', ')})`,
+      `INSERT INTO samples (${columns.join(', ')}) VALUES (${columns.map((c) => '@' + c).join(', ')})
+       RETURNING *`,
     );
     const updated = [...DERIVED_COLUMNS, 'submitted_by', 'status_since'];
     this.updateStmt = db.prepare(
@@ -125,6 +126,11 @@ export class SamplesRepo {
    * row must already exist (`BlobsRepo.addRef` in the same transaction). Returns the new id.
    */
   insert(s: NewSample): number {
+    return this.insertRow(s).id;
+  }
+
+  /** `insert`, returning the new sample's row (as `get` would read it) rather than its id. */
+  insertRow(s: NewSample): SampleRow {
     return this.tx(() => {
       if (this.deps.blobs.get(s.blobSha256) === undefined) {
         throw new StoreError('invalid-blob', `no blob row for ${s.blobSha256}`);
@@ -134,7 +140,7 @@ export class SamplesRepo {
       // The agent counts its own changes; accepting the sample adds server attributes.
       attributes[CHANGES] = String(parseCount(attributes[CHANGES]) + 1);
       const derived = deriveColumns(attributes);
-      const result = this.insertStmt.run({
+      const inserted = this.insertStmt.get({
         ...derived,
         blob_sha256: s.blobSha256,
         platform_key: s.platformKey,
@@ -143,7 +149,9 @@ export class SamplesRepo {
         skew_ms: s.skewMs,
         status_since: s.receivedAt,
       });
-      const id = Number(result.lastInsertRowid);
+      // A plain INSERT either adds its row or throws; RETURNING then always has the row.
+      if (inserted === undefined) throw new Error('INSERT ... RETURNING gave no sample row');
+      const id = inserted.id;
       for (const [name, value] of Object.entries(attributes)) {
         this.setAttributeStmt.run(id, name, value);
       }
@@ -155,7 +163,7 @@ export class SamplesRepo {
         to: derived.status,
         detail: { checksum: derived.checksum, platformKey: s.platformKey, blob: s.blobSha256 },
       });
-      return id;
+      return toRow(inserted);
     });
   }
 
