@@ -198,6 +198,29 @@ describe('SamplesRepo.insert', () => {
     expect(inserted).toMatchObject({ host: 'PC7', fileName: 'a.exe', submittedBy: 'console' });
   });
 
+  it('insertRow inSavepoint refuses to run outside a transaction, and inside one the caller rolls back', () => {
+    store.blobsRepo.addRef(sha(778), 10, 8);
+    const sample = {
+      blobSha256: sha(778),
+      attributes: { 'X-Sample-Checksum': md5(778), 'X-Sample-Size': '10' },
+      platformKey: 'guid-8',
+      receivedAt: T0,
+      skewMs: 0,
+      actor: 'intake',
+    };
+    const before = store.samples.list({ limit: 1 }).total;
+    expect(() => store.samples.insertRow(sample, { inSavepoint: true })).toThrow(
+      /outside a transaction/,
+    );
+    expect(() =>
+      store.db.transaction(() => {
+        store.samples.insertRow(sample, { inSavepoint: true });
+        throw new Error('the caller fails after the insert');
+      })(),
+    ).toThrow(/the caller fails/);
+    expect(store.samples.list({ limit: 1 }).total).toBe(before);
+  });
+
   it('refuses a sample whose blob row does not exist', () => {
     expect(() =>
       store.samples.insert({

@@ -283,14 +283,18 @@ export async function receiveSample(
         const existing = findDuplicate();
         if (existing !== undefined) return duplicateOf(existing);
         const added = store.blobsRepo.addRef(decoded.sha256, decoded.size, storedSize);
-        const row = store.samples.insertRow({
-          blobSha256: decoded.sha256,
-          attributes: req.attributes,
-          platformKey: req.platformKey,
-          receivedAt: Date.now(),
-          skewMs: req.skewMs,
-          actor: 'intake',
-        });
+        // This job runs in a savepoint of the committer's, rolled back if anything here throws.
+        const row = store.samples.insertRow(
+          {
+            blobSha256: decoded.sha256,
+            attributes: req.attributes,
+            platformKey: req.platformKey,
+            receivedAt: Date.now(),
+            skewMs: req.skewMs,
+            actor: 'intake',
+          },
+          { inSavepoint: true },
+        );
         const result: ReceiveResult = { id: row.id, duplicate: false, changes: 1 };
         return { result, added, after: announce(result, req, deps, row) };
       });

@@ -66,6 +66,7 @@ export class SamplesRepo {
   private readonly getStmt: Database.Statement<[number], RawSampleRow>;
   private readonly attributesStmt: Database.Statement<[number], { name: string; value: string }>;
   private readonly setAttributeStmt: Database.Statement<[number, string, string]>;
+  private readonly addAttributeStmt: Database.Statement<[number, string, string]>;
   private readonly removeAttributeStmt: Database.Statement<[number, string]>;
   private readonly duplicateStmt: Database.Statement<[string, string, string], { id: number }>;
   private readonly correlatorStmt: Database.Statement<[string], { n: number }>;
@@ -76,7 +77,10 @@ export class SamplesRepo {
   private readonly deps: SamplesRepoDeps;
   private readonly tx: <T>(work: () => T) => T;
 
-  constructor(db: Database.Database, deps: SamplesRepoDeps) {
+  constructor(
+    private readonly db: Database.Database,
+    deps: SamplesRepoDeps,
+  ) {
     this.deps = deps;
     const columns = [
       'blob_sha256',
@@ -102,6 +106,9 @@ export class SamplesRepo {
     this.setAttributeStmt = db.prepare(
       `INSERT INTO attributes (sample_id, name, value) VALUES (?, ?, ?)
        ON CONFLICT (sample_id, name) DO UPDATE SET value = excluded.value`,
+    );
+    this.addAttributeStmt = db.prepare(
+      'INSERT INTO attributes (sample_id, name, value) VALUES (?, ?, ?)',
     );
     this.removeAttributeStmt = db.prepare(
       'DELETE FROM attributes WHERE sample_id = ? AND name = ?',
@@ -129,42 +136,53 @@ export class SamplesRepo {
     return this.insertRow(s).id;
   }
 
-  /** `insert`, returning the new sample's row (as `get` would read it) rather than its id. */
-  insertRow(s: NewSample): SampleRow {
-    return this.tx(() => {
-      if (this.deps.blobs.get(s.blobSha256) === undefined) {
-        throw new StoreError('invalid-blob', `no blob row for ${s.blobSha256}`);
-      }
-      const attributes: Record<string, string> = { ...s.attributes };
-      attributes[STATUS] ??= INTAKE_STATUS;
-      // The agent counts its own changes; accepting the sample adds server attributes.
-      attributes[CHANGES] = String(parseCount(attributes[CHANGES]) + 1);
-      const derived = deriveColumns(attributes);
-      const inserted = this.insertStmt.get({
-        ...derived,
-        blob_sha256: s.blobSha256,
-        platform_key: s.platformKey,
-        received_at: s.receivedAt,
-        submitted_by: derived.submitted_at === null ? null : s.actor,
-        skew_ms: s.skewMs,
-        status_since: s.receivedAt,
-      });
-      // A plain INSERT either adds its row or throws; RETURNING then always has the row.
-      if (inserted === undefined) throw new Error('INSERT ... RETURNING gave no sample row');
-      const id = inserted.id;
-      for (const [name, value] of Object.entries(attributes)) {
-        this.setAttributeStmt.run(id, name, value);
-      }
-      this.deps.audit.append({
-        actor: s.actor,
-        action: 'intake',
-        sampleId: id,
-        from: null,
-        to: derived.status,
-        detail: { checksum: derived.checksum, platformKey: s.platformKey, blob: s.blobSha256 },
-      });
-      return toRow(inserted);
+  /**
+   * `insert`, returning the new sample's row (as `get` would read it) rather than its id.
+   * `inSavepoint`: the caller runs this inside a savepoint of its own that it rolls back should
+   * this throw (a group-commit job does), so none is opened here; each costs a copy of every
+   * page it touches.
+   */
+  insertRow(s: NewSample, options: { inSavepoint?: boolean } = {}): SampleRow {
+    if (options.inSavepoint && !this.db.inTransaction) {
+      throw new Error('insertRow with inSavepoint called outside a transaction');
+    }
+    return options.inSavepoint ? this.writeNew(s) : this.tx(() => this.writeNew(s));
+  }
+
+  private writeNew(s: NewSample): SampleRow {
+    if (this.deps.blobs.get(s.blobSha256) === undefined) {
+      throw new StoreError('invalid-blob', `no blob row for ${s.blobSha256}`);
+    }
+    const attributes: Record<string, string> = { ...s.attributes };
+    attributes[STATUS] ??= INTAKE_STATUS;
+    // The agent counts its own changes; accepting the sample adds server attributes.
+    attributes[CHANGES] = String(parseCount(attributes[CHANGES]) + 1);
+    const derived = deriveColumns(attributes);
+    const inserted = this.insertStmt.get({
+      ...derived,
+      blob_sha256: s.blobSha256,
+      platform_key: s.platformKey,
+      received_at: s.receivedAt,
+      submitted_by: derived.submitted_at === null ? null : s.actor,
+      skew_ms: s.skewMs,
+      status_since: s.receivedAt,
     });
+    // A plain INSERT either adds its row or throws; RETURNING then always has the row.
+    if (inserted === undefined) throw new Error('INSERT ... RETURNING gave no sample row');
+    const id = inserted.id;
+    // A new id: no attribute row can exist yet, so a plain INSERT (no conflict clause).
+    for (const [name, value] of Object.entries(attributes)) {
+      this.addAttributeStmt.run(id, name, value);
+    }
+    this.deps.audit.append({
+      actor: s.actor,
+      action: 'intake',
+      sampleId: id,
+      from: null,
+      to: derived.status,
+      detail: { checksum: derived.checksum, platformKey: s.platformKey, blob: s.blobSha256 },
+    });
+    return toRow(inserted);
   }
 
   /** One sample's row, if it exists. */
