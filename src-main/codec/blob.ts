@@ -2,7 +2,7 @@
  * The at-rest form of sample content (SPEC §5): raw deflate, then xor-vampish from offset 0 —
  * the same bytes as a deflate + xor-vampish wire body, so intake can store those as received.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { createDeflateRaw, createInflateRaw, deflateRawSync, inflateRawSync } from 'node:zlib';
 import { Transform, type TransformCallback } from 'node:stream';
 import { WireError } from '../../src-shared/catalog/errors.js';
@@ -13,12 +13,12 @@ export const INFLATE_CHUNK_SIZE = 128 * 1024;
 
 /** MD5 of `bytes` as 32 upper-case hex digits (the form the attributes use). */
 export function md5Hex(bytes: Uint8Array): string {
-  return createHash('md5').update(bytes).digest('hex').toUpperCase();
+  return hash('md5', bytes, 'hex').toUpperCase();
 }
 
 /** SHA-256 of `bytes` as 64 lower-case hex digits (the blob naming of SPEC §5). */
 export function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
+  return hash('sha256', bytes, 'hex');
 }
 
 /** True for errors raised by zlib (they carry a `Z_…` code). */

@@ -3,7 +3,7 @@
  * that carries the SHA-256 of the previous row and of its own content, so `verify` can prove
  * that no row was edited, removed or reordered.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 
 /** `prev_hash` of the first row. */
@@ -81,9 +81,7 @@ export function auditHash(prevHash: string, row: Omit<RawAuditRow, 'prev_hash' |
     row.reason,
     row.detail,
   ];
-  return createHash('sha256')
-    .update(prevHash + JSON.stringify(fields))
-    .digest('hex');
+  return hash('sha256', prevHash + JSON.stringify(fields), 'hex');
 }
 
 function toRow(r: RawAuditRow): AuditRow {
