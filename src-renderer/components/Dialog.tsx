@@ -6,6 +6,7 @@ import {
   useEffect,
   useId,
   useRef,
+  useState,
   type KeyboardEvent,
   type ReactNode,
   type RefObject,
@@ -153,5 +154,54 @@ export function FormDialogButtons(props: {
         {props.closeLabel}
       </button>
     </>
+  );
+}
+
+/**
+ * A question with one answer that acts and one that does not: an alertdialog whose text
+ * describes it, with Cancel focused first so that Enter never acts by accident. The acting
+ * button works once.
+ */
+export function ConfirmationDialog(props: {
+  readonly title: string;
+  readonly text: string;
+  readonly confirmLabel: string;
+  /** Styled as destructive (deleting). */
+  readonly danger?: boolean;
+  readonly onConfirm: () => void;
+  readonly onClose: () => void;
+}): ReactNode {
+  const describedBy = useId();
+  const cancelRef = useRef<HTMLButtonElement>(null);
+  const [confirmed, setConfirmed] = useState(false);
+  return (
+    <Dialog
+      title={props.title}
+      role="alertdialog"
+      describedBy={describedBy}
+      onClose={props.onClose}
+      size="small"
+      initialFocus={cancelRef}
+      footer={
+        <>
+          <button
+            type="button"
+            className={props.danger ? 'danger' : undefined}
+            disabled={confirmed}
+            onClick={() => {
+              setConfirmed(true);
+              props.onConfirm();
+            }}
+          >
+            {props.confirmLabel}
+          </button>
+          <button ref={cancelRef} type="button" onClick={props.onClose}>
+            Cancel
+          </button>
+        </>
+      }
+    >
+      <p id={describedBy}>{props.text}</p>
+    </Dialog>
   );
 }

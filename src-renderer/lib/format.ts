@@ -51,6 +51,28 @@ export function formatSequence(sequence: number | null): string {
   return sequence === null ? '' : String(sequence).padStart(8, '0');
 }
 
+/**
+ * How a definitions set reads where one is chosen: its sequence, then what its list row tells
+ * (version, certified or not, and, unless `state` is false, whether it is the active one).
+ */
+export function definitionsSetLabel(
+  row:
+    | { readonly displayVersion?: unknown; readonly certified?: unknown; readonly active?: unknown }
+    | undefined,
+  sequence: number,
+  options: { readonly state?: boolean } = {},
+): string {
+  const parts = [formatSequence(sequence)];
+  if (typeof row?.displayVersion === 'string' && row.displayVersion !== '') {
+    parts.push(row.displayVersion);
+  }
+  if (typeof row?.certified === 'boolean') {
+    parts.push(row.certified ? 'certified' : 'not certified');
+  }
+  if (options.state !== false && row?.active === true) parts.push('active');
+  return parts.join(' · ');
+}
+
 /** "1 item", "3 items". */
 export function plural(count: number, noun: string, nouns = `${noun}s`): string {
   return `${count.toLocaleString()} ${count === 1 ? noun : nouns}`;

@@ -119,9 +119,26 @@ describe('console: definitions', () => {
     expect(session.problems.errors).toEqual([]);
   });
 
-  it('activates a selected set from the pane', async () => {
-    await pane().getByRole('combobox', { name: 'Definitions set' }).selectOption('1');
-    await pane().getByRole('button', { name: 'Activate' }).click();
+  it('activates a selected set from the pane, after asking', async () => {
+    const chooser = pane().getByRole('combobox', { name: 'Definitions set' });
+    const labels = await chooser.locator('option').allTextContents();
+    expect(labels).toHaveLength(2);
+    expect(labels[0]).toMatch(/^00000002 · \d{6}\w · (not )?certified · active$/);
+    expect(labels[1]).toMatch(/^00000001 · \d{6}\w · (not )?certified$/);
+    await chooser.selectOption('1');
+    const confirm = session.page.getByRole('alertdialog', { name: 'Activate definitions' });
+    // Cancelled, nothing changes.
+    await pane().getByRole('button', { name: 'Activate…' }).click();
+    expect(await confirm.textContent()).toContain('Make set 00000001 · ');
+    await poll(() =>
+      session.page.evaluate('document.activeElement && document.activeElement.textContent'),
+    ).toBe('Cancel');
+    await session.page.keyboard.press('Enter');
+    await poll(() => confirm.count()).toBe(0);
+    expect(await setRows()).toEqual(['2:Yes', '1:No']);
+    // Confirmed, the set becomes the active one.
+    await pane().getByRole('button', { name: 'Activate…' }).click();
+    await confirm.getByRole('button', { name: 'Activate', exact: true }).click();
     await poll(() => pane().getByRole('status').textContent()).toContain(
       'Sequence 00000001 2026.01.01.001 is active.',
     );

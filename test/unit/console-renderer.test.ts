@@ -17,7 +17,12 @@ import {
   toFieldValue,
 } from '../../src-renderer/lib/config-form.js';
 import { describeError, fieldIssues } from '../../src-renderer/lib/errors.js';
-import { formatAge, formatSequence, statusLabel } from '../../src-renderer/lib/format.js';
+import {
+  definitionsSetLabel,
+  formatAge,
+  formatSequence,
+  statusLabel,
+} from '../../src-renderer/lib/format.js';
 import {
   offeredActions,
   SAMPLE_ACTIONS,
@@ -104,6 +109,31 @@ describe('list columns', () => {
     expect(statusLabel('unheard-of')).toBe('unheard-of');
     expect(formatSequence(null)).toBe('');
     expect(formatAge(0, 30_000)).toBe('just now');
+  });
+});
+
+describe('definitions set labels', () => {
+  it.each([
+    [
+      { displayVersion: '2611270', certified: true, active: true },
+      {},
+      '00000007 · 2611270 · certified · active',
+    ],
+    [
+      { displayVersion: '2611270', certified: false, active: false },
+      {},
+      '00000007 · 2611270 · not certified',
+    ],
+    [
+      { displayVersion: '2611270', certified: true, active: true },
+      { state: false },
+      '00000007 · 2611270 · certified',
+    ],
+    // Whatever the row lacks, or holds in a form it should not, is left out.
+    [{ displayVersion: '', certified: 'yes', active: 'true' }, {}, '00000007'],
+    [undefined, {}, '00000007'],
+  ])('%o %o → %s', (row, options, expected) => {
+    expect(definitionsSetLabel(row, 7, options)).toBe(expected);
   });
 });
 

@@ -2,9 +2,9 @@
  * The dialogs item actions need: confirmation before deleting, the destination (and overwrite
  * choice) for restoring or repairing, and the list of items an action refused.
  */
-import { useId, useRef, useState, type ReactNode } from 'react';
+import { useId, useState, type ReactNode } from 'react';
 import { absoluteFolderSchema } from '../../../src-shared/api/contract.js';
-import { Dialog } from '../../components/Dialog.js';
+import { ConfirmationDialog, Dialog } from '../../components/Dialog.js';
 import { plural } from '../../lib/format.js';
 import { offeredAction } from '../../lib/sample-actions.js';
 import type { DialogState } from '../../store/dialogs-slice.js';
@@ -18,9 +18,6 @@ export function ConfirmDialog({
 }): ReactNode {
   const closeDialog = useApp((s) => s.closeDialog);
   const runSampleAction = useApp((s) => s.runSampleAction);
-  const describedBy = useId();
-  const cancelRef = useRef<HTMLButtonElement>(null);
-  const [busy, setBusy] = useState(false);
   const action = offeredAction(dialog.method);
   const verb = (action?.label ?? 'Continue').replace('…', '');
   const count = plural(dialog.ids.length, 'item');
@@ -29,35 +26,17 @@ export function ConfirmDialog({
       ? `Delete ${count} from the server? The stored content, attributes and errors are removed; the audit trail keeps a record of the deletion. This cannot be undone.`
       : `${verb} ${count}?`;
   return (
-    <Dialog
+    <ConfirmationDialog
       title={`${verb} ${count}`}
-      role="alertdialog"
-      describedBy={describedBy}
+      text={text}
+      confirmLabel={verb}
+      danger
+      onConfirm={() => {
+        closeDialog();
+        void runSampleAction(dialog.serverId, dialog.method, dialog.ids);
+      }}
       onClose={closeDialog}
-      size="small"
-      initialFocus={cancelRef}
-      footer={
-        <>
-          <button
-            type="button"
-            className="danger"
-            disabled={busy}
-            onClick={() => {
-              setBusy(true);
-              closeDialog();
-              void runSampleAction(dialog.serverId, dialog.method, dialog.ids);
-            }}
-          >
-            {verb}
-          </button>
-          <button ref={cancelRef} type="button" onClick={closeDialog}>
-            Cancel
-          </button>
-        </>
-      }
-    >
-      <p id={describedBy}>{text}</p>
-    </Dialog>
+    />
   );
 }
 

@@ -4,8 +4,8 @@
  */
 import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { isMethodName } from '../../../src-shared/api/contract.js';
-import { Dialog, FormDialogButtons } from '../../components/Dialog.js';
-import { formatSequence } from '../../lib/format.js';
+import { ConfirmationDialog, Dialog, FormDialogButtons } from '../../components/Dialog.js';
+import { definitionsSetLabel, formatSequence } from '../../lib/format.js';
 import type { GenericRow, PaneActionResult, TargetChoice } from '../../store/panes-slice.js';
 import { useApp } from '../../store/store.js';
 
@@ -178,6 +178,13 @@ function rowSequence(row: GenericRow): number | null {
   return typeof row.sequence === 'number' ? row.sequence : null;
 }
 
+/** What Activate asks: making a set active changes every scan and may start deliveries. */
+function activationQuestion(label: string, alreadyActive: boolean): string {
+  return alreadyActive
+    ? `Set ${label} is already the active one. Activate it again? Items it may resolve are rescanned.`
+    : `Make set ${label} the active definitions? The scanner uses it from now on, items it may resolve are rescanned, and Defcast delivers it to the targets its policy selects.`;
+}
+
 /** Import, Activate and Deliver in the Definitions pane. */
 export function DefinitionsActions({
   serverId,
@@ -187,14 +194,16 @@ export function DefinitionsActions({
   rows: readonly GenericRow[];
 }): ReactNode {
   const activateDefinitions = useApp((s) => s.activateDefinitions);
-  const [open, setOpen] = useState<'import' | 'deliver' | null>(null);
+  const [open, setOpen] = useState<'import' | 'deliver' | 'activate' | null>(null);
   const [picked, setPicked] = useState<number | null>(null);
   const { busy, outcome, run } = usePaneAction();
   const sequences = rows.map(rowSequence).filter((n): n is number => n !== null);
   const sequence = picked !== null && sequences.includes(picked) ? picked : (sequences[0] ?? null);
   const canActivate = isMethodName('definitions.activate');
   const canDeliver = isMethodName('definitions.deliver') && isMethodName('targets.list');
+  const rowOf = (n: number): GenericRow | undefined => rows.find((r) => rowSequence(r) === n);
   const activate = async (): Promise<void> => {
+    setOpen(null);
     if (sequence === null) return;
     await run(() => activateDefinitions(serverId, sequence));
   };
@@ -213,7 +222,7 @@ export function DefinitionsActions({
               <select value={sequence ?? ''} onChange={(e) => setPicked(Number(e.target.value))}>
                 {sequences.map((n) => (
                   <option key={n} value={n}>
-                    {formatSequence(n)}
+                    {definitionsSetLabel(rowOf(n), n)}
                   </option>
                 ))}
               </select>
@@ -222,9 +231,11 @@ export function DefinitionsActions({
               <button
                 type="button"
                 aria-disabled={busy || undefined}
-                onClick={() => void activate()}
+                onClick={() => {
+                  if (!busy) setOpen('activate');
+                }}
               >
-                Activate
+                Activate…
               </button>
             ) : null}
             {canDeliver ? (
@@ -238,6 +249,18 @@ export function DefinitionsActions({
       <ActionOutcome outcome={outcome} />
       {open === 'import' ? (
         <ImportDialog serverId={serverId} onClose={() => setOpen(null)} />
+      ) : null}
+      {open === 'activate' && sequence !== null ? (
+        <ConfirmationDialog
+          title="Activate definitions"
+          text={activationQuestion(
+            definitionsSetLabel(rowOf(sequence), sequence, { state: false }),
+            rowOf(sequence)?.active === true,
+          )}
+          confirmLabel="Activate"
+          onConfirm={() => void activate()}
+          onClose={() => setOpen(null)}
+        />
       ) : null}
       {open === 'deliver' && sequence !== null ? (
         <DeliverDialog serverId={serverId} sequence={sequence} onClose={() => setOpen(null)} />
