@@ -120,6 +120,8 @@ describe('console: definitions', () => {
   });
 
   it('activates a selected set from the pane, after asking', async () => {
+    // The pane's live region is there, empty, before anything is said in it.
+    expect(await pane().getByRole('status').textContent()).toBe('');
     const chooser = pane().getByRole('combobox', { name: 'Definitions set' });
     const labels = await chooser.locator('option').allTextContents();
     expect(labels).toHaveLength(2);

@@ -9,21 +9,23 @@ import { definitionsSetLabel, formatSequence } from '../../lib/format.js';
 import type { GenericRow, PaneActionResult, TargetChoice } from '../../store/panes-slice.js';
 import { useApp } from '../../store/store.js';
 
-/** What the last action said: lines on success, or an error. */
+/**
+ * What the last action said: lines on success, or an error. The status region is there from
+ * the start, empty: screen readers announce changes to a live region they already know, and
+ * often miss one that appears together with its text.
+ */
 function ActionOutcome({ outcome }: { outcome: PaneActionResult | null }): ReactNode {
-  if (!outcome) return null;
-  if (!outcome.ok)
-    return (
-      <p className="error-text" role="alert">
-        {outcome.error}
-      </p>
-    );
   return (
-    <div role="status">
-      {outcome.lines.map((line, index) => (
-        <p key={index}>{line}</p>
-      ))}
-    </div>
+    <>
+      <div role="status">
+        {outcome?.ok ? outcome.lines.map((line, index) => <p key={index}>{line}</p>) : null}
+      </div>
+      {outcome && !outcome.ok ? (
+        <p className="error-text" role="alert">
+          {outcome.error}
+        </p>
+      ) : null}
+    </>
   );
 }
 
