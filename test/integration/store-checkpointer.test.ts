@@ -62,7 +62,11 @@ describe('background checkpoints', () => {
     const before = fs.statSync(file).size;
     // Far below the main connection's own threshold: only the thread can have copied them.
     writePages(store, 400);
-    await waitFor(() => fs.statSync(file).size > before + 300 * 4096, 'pages in the db file');
+    // The thread's report reaches the event loop after the file has grown: wait for both.
+    await waitFor(
+      () => fs.statSync(file).size > before + 300 * 4096 && store.checkpointer!.stats.rounds > 0,
+      'pages in the db file, and the report of the checkpoint that copied them',
+    );
     expect(store.checkpointer!.stats.rounds).toBeGreaterThan(0);
     expect(store.checkpointer!.stats.lastCheckpointed).toBeGreaterThan(0);
   });
