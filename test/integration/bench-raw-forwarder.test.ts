@@ -108,7 +108,8 @@ describe('bench raw forwarder', () => {
 
   it('fails a forward whose connection is cut before the answer', async () => {
     const { forwarder } = await serve((res) => res.socket?.destroy());
-    await expect(forwarder.send(forward)).rejects.toThrow(/closed the connection/);
+    // A cut shows as the close itself, or as a reset when the kernel had something unread.
+    await expect(forwarder.send(forward)).rejects.toThrow(/closed the connection|ECONNRESET/);
   });
 
   it('refuses a header value with a line break', () => {
