@@ -3,7 +3,12 @@
  * base64) and the receiver's streaming, bounded, verified reversal of them.
  */
 import { createHash, hash, type Hash } from 'node:crypto';
-import { deflateRawSync, createInflateRaw, inflateRawSync } from 'node:zlib';
+import {
+  constants as zlibConstants,
+  createInflateRaw,
+  deflateRawSync,
+  inflateRawSync,
+} from 'node:zlib';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { WireError } from '../../src-shared/catalog/errors.js';
@@ -259,8 +264,6 @@ function asWireError(error: unknown): WireError {
   return wrapped;
 }
 
-/** zlib's smallest output chunk. */
-const MIN_INFLATE_CHUNK = 64;
 /** Largest declared body that `decodeSmallDeflate` takes whole. */
 const SMALL_BODY = 64 * 1024;
 /** Largest declared sample it inflates on the calling thread (well under a millisecond). */
@@ -315,7 +318,7 @@ async function decodeSmallDeflate(
     // One output buffer with room for the declared size and one byte more: a sample of the
     // declared size comes back without zlib gathering pieces, and a longer one stops at once.
     decoded = inflateRawSync(plain, {
-      chunkSize: Math.max(MIN_INFLATE_CHUNK, spec.sampleSize + 1),
+      chunkSize: Math.max(zlibConstants.Z_MIN_CHUNK, spec.sampleSize + 1),
       maxOutputLength: Math.max(1, spec.sampleSize),
     });
   } catch (error) {

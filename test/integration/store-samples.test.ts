@@ -198,7 +198,7 @@ describe('SamplesRepo.insert', () => {
     expect(inserted).toMatchObject({ host: 'PC7', fileName: 'a.exe', submittedBy: 'console' });
   });
 
-  it('insertRow inSavepoint refuses to run outside a transaction, and inside one the caller rolls back', () => {
+  it('insertRow undoes its own writes when it fails part way, unless told its caller does', () => {
     store.blobsRepo.addRef(sha(778), 10, 8);
     const sample = {
       blobSha256: sha(778),
@@ -212,12 +212,31 @@ describe('SamplesRepo.insert', () => {
     expect(() => store.samples.insertRow(sample, { inSavepoint: true })).toThrow(
       /outside a transaction/,
     );
-    expect(() =>
-      store.db.transaction(() => {
-        store.samples.insertRow(sample, { inSavepoint: true });
-        throw new Error('the caller fails after the insert');
-      })(),
-    ).toThrow(/the caller fails/);
+    // The audit row is written last: failing there leaves the sample and attribute rows.
+    const append = store.audit.append.bind(store.audit);
+    store.audit.append = () => {
+      throw new Error('audit refused');
+    };
+    try {
+      // A caller that goes on after the failure sees what insertRow left; the transaction is
+      // then rolled back, so that this test leaves nothing behind.
+      const attempt = (options: { inSavepoint?: boolean }): number => {
+        let seen = -1;
+        expect(() =>
+          store.db.transaction(() => {
+            expect(() => store.samples.insertRow(sample, options)).toThrow(/audit refused/);
+            seen = store.samples.list({ limit: 1 }).total;
+            throw new Error('rolled back');
+          })(),
+        ).toThrow(/rolled back/);
+        return seen;
+      };
+      expect(attempt({})).toBe(before);
+      // Told that its caller rolls back, it leaves that to the caller (the intake job does).
+      expect(attempt({ inSavepoint: true })).toBe(before + 1);
+    } finally {
+      store.audit.append = append;
+    }
     expect(store.samples.list({ limit: 1 }).total).toBe(before);
   });
 

@@ -35,6 +35,16 @@ describe('durable files', () => {
     expect(fs.readdirSync(dir)).toEqual(['key.pem']);
   });
 
+  it('replaceFileDurably that cannot rename removes its temporary file and keeps what was there', () => {
+    // A folder of that name: the temp file is written, the rename over a folder fails.
+    const file = path.join(dir, 'key.pem');
+    fs.mkdirSync(file);
+    fs.writeFileSync(path.join(file, 'inside'), 'kept');
+    expect(() => replaceFileDurably(file, 'new')).toThrow(/EISDIR|ENOTEMPTY|EEXIST|EPERM/);
+    expect(fs.readdirSync(dir)).toEqual(['key.pem']);
+    expect(fs.readFileSync(path.join(file, 'inside'), 'utf8')).toBe('kept');
+  });
+
   it('replaceFileDurably into a missing folder fails and creates nothing', () => {
     const file = path.join(dir, 'missing', 'key.pem');
     expect(() => replaceFileDurably(file, 'x')).toThrow(/ENOENT/);

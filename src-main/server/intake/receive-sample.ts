@@ -269,7 +269,8 @@ export async function receiveSample(
       return { result, added: false, after: announce(result, req, deps) };
     };
     // Content already stored adds nothing to the quota. Asking the database whether it is
-    // stored costs a read of its own, so it is asked only when the bytes would not fit.
+    // stored costs a read of its own, so it is asked only when the bytes would not fit (which,
+    // after precheckSample passed, happens only when forwards in flight took the room).
     const verdict = quota.check(storedSize, reservation);
     if (!verdict.allowed && !store.blobsRepo.get(decoded.sha256)) {
       throw new WireError('declined', ['quota', storedSize, verdict.remainingBytes], 507);

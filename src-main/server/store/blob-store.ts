@@ -1,10 +1,12 @@
 /**
- * Content blobs on disk (SPEC §5): `<quarantine>/blobs/<sha256>`, streamed through
- * `<quarantine>/tmp/` or, when held whole in memory, written under their name at once. One
- * folder rather than a fan-out: a group commit then fsyncs one directory, not one per blob (on
- * ext4 each directory fsync waits for a journal commit of its own), and ext4 and NTFS index
- * large folders. Folders of the earlier `blobs/<first two hex>/` layout are moved up at start. Blobs are stored deflated and scrambled (never runnable); making
- * that form is the caller's job, this module only moves bytes durably.
+ * Content blobs on disk (SPEC §5): `<quarantine>/blobs/<sha256>`, always written under
+ * `<quarantine>/tmp/` first (streamed, or in one go when held whole in memory) and renamed into
+ * place, so no blob name ever holds a half-written file. One folder rather than a fan-out: a
+ * group commit then fsyncs one directory, not one per blob (on ext4 each directory fsync waits
+ * for a journal commit of its own), and ext4 and NTFS index large folders. Folders of the
+ * earlier `blobs/<first two hex>/` layout are moved up at start. Blobs are stored deflated and
+ * scrambled (never runnable); making that form is the caller's job, this module only moves
+ * bytes durably.
  */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';

@@ -40,17 +40,21 @@ try {
 }
 if (db) start();
 function start() {
-let last = -1;
+let lastLog = -1;
+let lastCheckpointed = -1;
 let failing = false;
 const checkpoint = () => {
   try {
     const [r] = db.pragma('wal_checkpoint(PASSIVE)');
     failing = false;
-    // Reported when something was copied, so that an idle server sends nothing.
-    if (r.checkpointed !== last) {
-      last = r.checkpointed;
-      if (r.log > 0) parentPort.postMessage({ kind: 'checkpointed', log: r.log, checkpointed: r.checkpointed });
+    // Reported when this round copied pages: the WAL's state moved since the last round and
+    // pages are in the database file. An idle server sends nothing.
+    const moved = r.log !== lastLog || r.checkpointed !== lastCheckpointed;
+    if (moved && r.log > 0 && r.checkpointed > 0) {
+      parentPort.postMessage({ kind: 'checkpointed', log: r.log, checkpointed: r.checkpointed });
     }
+    lastLog = r.log;
+    lastCheckpointed = r.checkpointed;
   } catch (e) {
     // Said once per run of failures; the next round tries again.
     if (!failing) parentPort.postMessage({ kind: 'error', message: String(e && e.message || e), fatal: false });
@@ -70,7 +74,7 @@ parentPort.on('message', (m) => {
 
 /** Counters for tests and health output. */
 export interface CheckpointerStats {
-  /** Checkpoints that copied pages. */
+  /** Rounds that copied pages. */
   readonly rounds: number;
   /** WAL frames in the log at the last checkpoint that copied pages, and how many it copied. */
   readonly lastLog: number;
@@ -81,6 +85,7 @@ export interface CheckpointerStats {
 export class BackgroundCheckpointer {
   private readonly worker: Worker;
   private readonly exited: Promise<void>;
+  private closing: Promise<void> | undefined;
   private counters: CheckpointerStats = { rounds: 0, lastLog: 0, lastCheckpointed: 0 };
 
   constructor(file: string, intervalMs = INTERVAL_MS) {
@@ -123,12 +128,18 @@ export class BackgroundCheckpointer {
     return this.counters;
   }
 
-  /** Checkpoint once more, close the thread's connection and wait for the thread to end. */
+  /**
+   * Checkpoint once more, close the thread's connection and wait for the thread to end. Every
+   * call waits for the same ending.
+   */
   close(): Promise<void> {
-    // Held by the thread until it has ended: otherwise a process with nothing else to do would
-    // exit while its caller still awaits this (and skip what comes after, such as unlocking).
-    this.worker.ref();
-    this.worker.postMessage('close');
-    return this.exited;
+    if (!this.closing) {
+      // Held by the thread until it has ended: otherwise a process with nothing else to do
+      // would exit while its caller still awaits this (and skip what follows, such as unlocking).
+      this.worker.ref();
+      this.worker.postMessage('close');
+      this.closing = this.exited;
+    }
+    return this.closing;
   }
 }

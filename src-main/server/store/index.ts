@@ -140,6 +140,7 @@ export function openStore(options: StoreOptions): Store {
         void committer.close().finally(() => blobs.close());
         db.close();
         // Its connection closes after this one: the last to close checkpoints what is left.
+        // Callers that must know it has ended await `checkpointer.close()` (the same ending).
         void checkpointer?.close();
       },
     };
