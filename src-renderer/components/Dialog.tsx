@@ -160,7 +160,7 @@ export function FormDialogButtons(props: {
 /**
  * A question with one answer that acts and one that does not: an alertdialog whose text
  * describes it, with Cancel focused first so that Enter never acts by accident. The acting
- * button works once.
+ * button works once (later presses are ignored, and it is marked aria-disabled).
  */
 export function ConfirmationDialog(props: {
   readonly title: string;
@@ -173,7 +173,10 @@ export function ConfirmationDialog(props: {
 }): ReactNode {
   const describedBy = useId();
   const cancelRef = useRef<HTMLButtonElement>(null);
-  const [confirmed, setConfirmed] = useState(false);
+  // A ref, not a disabled button: disabling the focused button would drop the focus out of
+  // the dialog (see FormDialogButtons).
+  const confirmed = useRef(false);
+  const [busy, setBusy] = useState(false);
   return (
     <Dialog
       title={props.title}
@@ -187,9 +190,11 @@ export function ConfirmationDialog(props: {
           <button
             type="button"
             className={props.danger ? 'danger' : undefined}
-            disabled={confirmed}
+            aria-disabled={busy || undefined}
             onClick={() => {
-              setConfirmed(true);
+              if (confirmed.current) return;
+              confirmed.current = true;
+              setBusy(true);
               props.onConfirm();
             }}
           >

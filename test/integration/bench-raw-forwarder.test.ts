@@ -4,7 +4,7 @@
  * anything it does not understand fails the forward instead of being guessed at.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { rawHead, RawForwarder } from '../bench/support/raw-forwarder.js';
 
@@ -17,10 +17,12 @@ interface Seen {
 }
 
 const servers: http.Server[] = [];
+const rawServers: net.Server[] = [];
 const forwarders: RawForwarder[] = [];
 
 afterEach(async () => {
   for (const f of forwarders.splice(0)) f.close();
+  for (const server of rawServers.splice(0)) server.close();
   await Promise.all(
     servers.splice(0).map(
       (s) =>
@@ -59,6 +61,33 @@ async function serve(
   const forwarder = new RawForwarder('127.0.0.1', port);
   forwarders.push(forwarder);
   return { seen, forwarder };
+}
+
+/**
+ * A bare TCP server that reads each request head and body (by its Content-Length) and then
+ * lets `answer` write whatever bytes it likes.
+ */
+async function rawServe(
+  answer: (socket: net.Socket) => void | Promise<void>,
+): Promise<{ forwarder: RawForwarder; port: number }> {
+  const server = net.createServer((socket) => {
+    let seen = Buffer.alloc(0);
+    socket.on('data', (chunk: Buffer) => {
+      seen = Buffer.concat([seen, chunk]);
+      const end = seen.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const length = Number(/content-length: (\d+)/i.exec(seen.toString('latin1', 0, end))?.[1]);
+      if (seen.length < end + 4 + length) return;
+      seen = Buffer.alloc(0);
+      void answer(socket);
+    });
+  });
+  rawServers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const forwarder = new RawForwarder('127.0.0.1', port);
+  forwarders.push(forwarder);
+  return { forwarder, port };
 }
 
 const body = Buffer.from('scrambled bytes');
@@ -110,6 +139,60 @@ describe('bench raw forwarder', () => {
     const { forwarder } = await serve((res) => res.socket?.destroy());
     // A cut shows as the close itself, or as a reset when the kernel had something unread.
     await expect(forwarder.send(forward)).rejects.toThrow(/closed the connection|ECONNRESET/);
+  });
+
+  it('reads an answer that arrives a few bytes at a time', async () => {
+    const answer = Buffer.from(
+      'HTTP/1.1 201 Created\r\nContent-Length: 11\r\nX-Sample-Id: 9\r\n\r\nquarantined',
+    );
+    const { forwarder } = await rawServe(async (socket) => {
+      // Split inside the blank line and inside the body.
+      for (let at = 0; at < answer.length; at += 5) {
+        socket.write(answer.subarray(at, at + 5));
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+    });
+    const got = await forwarder.send(forward);
+    expect([got.status, got.headers.get('x-sample-id'), got.body.toString()]).toEqual([
+      201,
+      '9',
+      'quarantined',
+    ]);
+  });
+
+  it.each([
+    ['no Content-Length', 'HTTP/1.1 201 Created\r\n\r\n', /usable Content-Length/],
+    ['an empty Content-Length', 'HTTP/1.1 201 Created\r\nContent-Length:\r\n\r\n', /usable/],
+    ['a hex Content-Length', 'HTTP/1.1 201 Created\r\nContent-Length: 0x1\r\n\r\nx', /usable/],
+    [
+      'two Content-Lengths',
+      'HTTP/1.1 201 Created\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nxy',
+      /two Content-Lengths/,
+    ],
+    [
+      'bytes after the answer',
+      'HTTP/1.1 201 Created\r\nContent-Length: 1\r\n\r\nxy',
+      /after the answer/,
+    ],
+    ['not HTTP/1.1', 'HTTP/1.0 201 Created\r\nContent-Length: 0\r\n\r\n', /status line/],
+  ])('fails a forward answered with %s', async (_name, answer, error) => {
+    const { forwarder } = await rawServe((socket) => {
+      socket.write(answer);
+    });
+    await expect(forwarder.send(forward)).rejects.toThrow(error);
+  });
+
+  it('fails a forward with no answer in time, and one still waiting when it is closed', async () => {
+    const { port } = await rawServe(() => undefined);
+    const slow = new RawForwarder('127.0.0.1', port, 50);
+    forwarders.push(slow);
+    await expect(slow.send(forward)).rejects.toThrow(/no answer within 50 ms/);
+    const waiting = new RawForwarder('127.0.0.1', port);
+    forwarders.push(waiting);
+    const sent = waiting.send(forward);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    waiting.close();
+    await expect(sent).rejects.toThrow(/closed before the answer/);
   });
 
   it('refuses a header value with a line break', () => {

@@ -46,6 +46,9 @@ function usePaneAction(): {
     if (running.current) return;
     running.current = true;
     setBusy(true);
+    // Cleared first: a stale result must not stand for this action, and the same words said
+    // again are a change of the live region, so they are announced again.
+    setOutcome(null);
     try {
       setOutcome(await task());
     } finally {
@@ -196,7 +199,13 @@ export function DefinitionsActions({
   rows: readonly GenericRow[];
 }): ReactNode {
   const activateDefinitions = useApp((s) => s.activateDefinitions);
-  const [open, setOpen] = useState<'import' | 'deliver' | 'activate' | null>(null);
+  // A dialog about a set keeps the set it was opened for: the list may reload underneath it.
+  const [open, setOpen] = useState<
+    | { readonly kind: 'import' }
+    | { readonly kind: 'deliver'; readonly sequence: number }
+    | { readonly kind: 'activate'; readonly sequence: number; readonly question: string }
+    | null
+  >(null);
   const [picked, setPicked] = useState<number | null>(null);
   const { busy, outcome, run } = usePaneAction();
   const sequences = rows.map(rowSequence).filter((n): n is number => n !== null);
@@ -204,16 +213,15 @@ export function DefinitionsActions({
   const canActivate = isMethodName('definitions.activate');
   const canDeliver = isMethodName('definitions.deliver') && isMethodName('targets.list');
   const rowOf = (n: number): GenericRow | undefined => rows.find((r) => rowSequence(r) === n);
-  const activate = async (): Promise<void> => {
+  const activate = async (chosen: number): Promise<void> => {
     setOpen(null);
-    if (sequence === null) return;
-    await run(() => activateDefinitions(serverId, sequence));
+    await run(() => activateDefinitions(serverId, chosen));
   };
   return (
     <>
       <p className="button-row">
         {isMethodName('definitions.import') && isMethodName('definitions.importEmail') ? (
-          <button type="button" onClick={() => setOpen('import')}>
+          <button type="button" onClick={() => setOpen({ kind: 'import' })}>
             Import definitions…
           </button>
         ) : null}
@@ -234,14 +242,28 @@ export function DefinitionsActions({
                 type="button"
                 aria-disabled={busy || undefined}
                 onClick={() => {
-                  if (!busy) setOpen('activate');
+                  if (busy || sequence === null) return;
+                  const row = rowOf(sequence);
+                  setOpen({
+                    kind: 'activate',
+                    sequence,
+                    question: activationQuestion(
+                      definitionsSetLabel(row, sequence, { state: false }),
+                      row?.active === true,
+                    ),
+                  });
                 }}
               >
                 Activate…
               </button>
             ) : null}
             {canDeliver ? (
-              <button type="button" onClick={() => setOpen('deliver')}>
+              <button
+                type="button"
+                onClick={() => {
+                  if (sequence !== null) setOpen({ kind: 'deliver', sequence });
+                }}
+              >
                 Deliver…
               </button>
             ) : null}
@@ -249,23 +271,20 @@ export function DefinitionsActions({
         ) : null}
       </p>
       <ActionOutcome outcome={outcome} />
-      {open === 'import' ? (
+      {open?.kind === 'import' ? (
         <ImportDialog serverId={serverId} onClose={() => setOpen(null)} />
       ) : null}
-      {open === 'activate' && sequence !== null ? (
+      {open?.kind === 'activate' ? (
         <ConfirmationDialog
           title="Activate definitions"
-          text={activationQuestion(
-            definitionsSetLabel(rowOf(sequence), sequence, { state: false }),
-            rowOf(sequence)?.active === true,
-          )}
+          text={open.question}
           confirmLabel="Activate"
-          onConfirm={() => void activate()}
+          onConfirm={() => void activate(open.sequence)}
           onClose={() => setOpen(null)}
         />
       ) : null}
-      {open === 'deliver' && sequence !== null ? (
-        <DeliverDialog serverId={serverId} sequence={sequence} onClose={() => setOpen(null)} />
+      {open?.kind === 'deliver' ? (
+        <DeliverDialog serverId={serverId} sequence={open.sequence} onClose={() => setOpen(null)} />
       ) : null}
     </>
   );

@@ -26,6 +26,8 @@ export interface RawAnswer {
 }
 
 const CRLF2 = Buffer.from('\r\n\r\n');
+/** A forward with no answer by then fails (a stuck server must not hang the bench). */
+export const FORWARD_TIMEOUT_MS = 120_000;
 /** No intake answer has a head anywhere near this long. */
 const MAX_HEAD = 16 * 1024;
 
@@ -64,7 +66,10 @@ function parseHead(text: string): { status: number; headers: Map<string, string>
   for (const line of lines.slice(1)) {
     const colon = line.indexOf(':');
     if (colon <= 0) throw new Error(`malformed header line: ${JSON.stringify(line)}`);
-    headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
+    const name = line.slice(0, colon).trim().toLowerCase();
+    // Two lengths would leave it open where the answer ends.
+    if (name === 'content-length' && headers.has(name)) throw new Error('two Content-Lengths');
+    headers.set(name, line.slice(colon + 1).trim());
   }
   return { status: Number(match[1]), headers };
 }
@@ -84,11 +89,24 @@ class RawConnection {
   ) {}
 
   /** Send one forward and resolve with its answer. */
-  send(forward: RawForward, dateLine: Buffer): Promise<RawAnswer> {
+  send(forward: RawForward, dateLine: Buffer, timeoutMs: number): Promise<RawAnswer> {
     if (this.pending) return Promise.reject(new Error('a forward is already in flight'));
     const socket = this.connected();
     return new Promise<RawAnswer>((resolve, reject) => {
-      this.pending = { resolve, reject };
+      const timer = setTimeout(() => {
+        this.fail(new Error(`no answer within ${timeoutMs} ms`));
+        this.close();
+      }, timeoutMs);
+      this.pending = {
+        resolve: (answer) => {
+          clearTimeout(timer);
+          resolve(answer);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      };
       socket.cork();
       socket.write(forward.head);
       socket.write(dateLine);
@@ -97,7 +115,9 @@ class RawConnection {
     });
   }
 
+  /** Drop the connection; a forward still waiting on it fails. */
   close(): void {
+    this.fail(new Error('the connection was closed before the answer'));
     this.socket?.destroy();
     this.socket = undefined;
   }
@@ -136,11 +156,14 @@ class RawConnection {
         }
         const { status, headers } = parseHead(this.buffered.toString('latin1', 0, end));
         if (headers.has('transfer-encoding')) throw new Error('chunked answers are not expected');
-        const length = Number(headers.get('content-length') ?? 'NaN');
-        if (!Number.isSafeInteger(length) || length < 0) {
+        const declared = headers.get('content-length') ?? '';
+        const length = /^\d{1,15}$/.test(declared) ? Number(declared) : Number.NaN;
+        if (Number.isNaN(length)) {
           throw new Error(`answer ${status} without a usable Content-Length`);
         }
-        this.closeAfter = headers.get('connection')?.toLowerCase() === 'close';
+        this.closeAfter = (headers.get('connection') ?? '')
+          .split(',')
+          .some((token) => token.trim().toLowerCase() === 'close');
         this.answer = { status, headers, length };
         this.buffered = this.buffered.subarray(end + CRLF2.length);
       }
@@ -175,6 +198,7 @@ export class RawForwarder {
   constructor(
     private readonly host: string,
     private readonly port: number,
+    private readonly timeoutMs = FORWARD_TIMEOUT_MS,
   ) {}
 
   /** Send one forward on a free connection (a new one when none is free). */
@@ -185,7 +209,7 @@ export class RawForwarder {
       this.all.push(connection);
     }
     try {
-      return await connection.send(forward, this.date.current());
+      return await connection.send(forward, this.date.current(), this.timeoutMs);
     } catch (error) {
       connection.close();
       throw error;
@@ -194,7 +218,7 @@ export class RawForwarder {
     }
   }
 
-  /** Close every connection. */
+  /** Close every connection; forwards still waiting fail. */
   close(): void {
     for (const connection of this.all) connection.close();
   }
