@@ -118,7 +118,10 @@ export default tseslint.config(
   {
     // Raw Electron IPC lives in exactly two wrapper files (STYLE: GitHub Desktop's model).
     files: ['src-main/console/electron/**'],
-    ignores: ['src-main/console/electron/ipc-main-bridge.ts', 'src-main/console/electron/preload.ts'],
+    ignores: [
+      'src-main/console/electron/ipc-main-bridge.ts',
+      'src-main/console/electron/preload.ts',
+    ],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -130,7 +133,28 @@ export default tseslint.config(
               message: 'Use ipc-main-bridge.ts (main) or preload.ts (renderer side) for raw IPC.',
             },
           ],
-          patterns: [{ group: ['node-ipc', '**/src-renderer/**'], message: 'The Electron main process reaches servers only through src-main/transport.' }],
+          patterns: [
+            {
+              group: ['node-ipc', '**/src-renderer/**'],
+              message: 'The Electron main process reaches servers only through src-main/transport.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The server's database has two writers (intake commits on a thread of its own): every
+    // transaction takes the write lock as it begins, through writeTransaction (database.ts).
+    files: ['src-main/server/**'],
+    ignores: ['src-main/server/store/migrations/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.property.name='transaction']",
+          message:
+            'Open transactions with writeTransaction (store/database.ts): BEGIN IMMEDIATE, so a second writer makes it wait rather than fail.',
         },
       ],
     },

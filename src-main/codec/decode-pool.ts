@@ -9,11 +9,11 @@
  */
 import fs from 'node:fs';
 import os from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { WireError } from '../../src-shared/catalog/errors.js';
 import { createLogger } from '../log/logger.js';
 import { ThreadSet } from '../threads/thread-set.js';
+import { workerScriptBeside } from '../threads/worker-script.js';
 import type { DecodeResult, DecodeSpec } from './content.js';
 import type { DecodeReply, DecodeRequest } from './decode-protocol.js';
 
@@ -32,16 +32,6 @@ const WHOLE_BUDGET = 96 * 1024 * 1024;
 const MESSAGE_BYTES = 256 * 1024;
 /** Bytes of one body a thread may have queued and not yet read before reading waits. */
 const MAX_QUEUED = 1024 * 1024;
-
-/** The compiled worker: beside this module, or (running from the sources) under dist/. */
-function workerScript(): string {
-  const here = fileURLToPath(import.meta.url);
-  if (here.endsWith('.js')) return here.replace(/decode-pool\.js$/, 'decode-worker.js');
-  return here.replace(
-    /([\\/])src-main([\\/])codec([\\/])decode-pool\.ts$/,
-    '$1dist$1src-main$2codec$3decode-worker.js',
-  );
-}
 
 /** A body received on a thread: what decoding found, and its temp file's size. */
 export interface ReceivedBody {
@@ -180,7 +170,10 @@ export class DecodePool {
   private closed = false;
   private counters = { received: 0, refused: 0 };
 
-  constructor(size = DECODE_THREADS, script = workerScript()) {
+  constructor(
+    size = DECODE_THREADS,
+    script = workerScriptBeside(import.meta.url, 'decode-worker'),
+  ) {
     this.script = fs.existsSync(script) ? script : null;
     this.threads = new ThreadSet(
       size,

@@ -18,6 +18,11 @@ export interface QuarantineLog {
   info(source: string, message: string, sampleId?: number): void;
   warn(source: string, message: string, sampleId?: number): void;
   error(source: string, message: string, sampleId?: number): void;
+  /**
+   * A line that is already in the log table (intake's commit thread writes its lines with the
+   * sample): written to the log file only.
+   */
+  stored(source: string, message: string, sampleId?: number): void;
 }
 
 /** Create the Quarantine Log over the store's log table. */
@@ -35,6 +40,8 @@ export function createQuarantineLog(store: Store): QuarantineLog {
     info: (s, m, id) => write('info', s, m, id),
     warn: (s, m, id) => write('warn', s, m, id),
     error: (s, m, id) => write('error', s, m, id),
+    stored: (source, message, id) =>
+      log.info(message, { source, ...(id !== undefined ? { sampleId: id } : {}) }),
   };
 }
 

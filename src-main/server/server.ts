@@ -26,6 +26,7 @@ import { lockDataDir } from './data-dir-lock.js';
 import { DecodePool } from '../codec/decode-pool.js';
 import { IntakeActivity } from './intake/intake-activity.js';
 import { createIntakeServer } from './intake/intake-server.js';
+import { EventLoopCommitter, IntakeCommitThread } from './intake/commit-thread.js';
 import { QuotaGauge } from './quota-gauge.js';
 import { QuotaMonitor } from './quota-monitor.js';
 import { AlertEngine } from './alerts/alert-engine.js';
@@ -40,6 +41,7 @@ import { Defcast } from './defcast/defcast-service.js';
 import { downloadUrlFor } from './defcast/download-routes.js';
 import { loadOrCreateSigningKey } from './defcast/signing-key.js';
 import { definitionsPackages } from './defcast/store-packages.js';
+import { FALLBACK_AUTOCHECKPOINT_PAGES } from './store/checkpointer.js';
 import { DATABASE_FILE, openDatabase, openStore, SettingsRepo, type Store } from './store/index.js';
 
 const log = createLogger('server');
@@ -279,6 +281,15 @@ export async function startQuarantineServer(options: ServerOptions): Promise<Run
     });
     events.attach((event, payload) => rpc.broadcast(event, payload));
 
+    // Intake commits on a thread of its own; stopped after the intake listener (closers run
+    // in reverse), once the forwards in flight have been answered.
+    const intakeCommits = new IntakeCommitThread({
+      file: store.db.name,
+      dirs: store.blobs,
+      fallback: new EventLoopCommitter(store),
+      autocheckpointPages: FALLBACK_AUTOCHECKPOINT_PAGES,
+    });
+    closers.push(() => intakeCommits.close());
     const intake = createIntakeServer({
       host: options.host ?? general.listenAddress,
       port: options.port ?? general.port,
@@ -302,28 +313,21 @@ export async function startQuarantineServer(options: ServerOptions): Promise<Run
         };
       },
       routes: defcast.routes(),
-      onAccepted: (result, attributes, written) => {
-        const row = written ?? openedStore.samples.get(result.id);
-        if (!row) return undefined;
-        defcast.recordForward(row, attributes);
-        if (result.duplicate) {
-          qlog.info(
-            'intake',
-            `duplicate forward of sample ${row.id} from ${row.host ?? '?'}`,
-            row.id,
-          );
-          return () => events.emit('sample.changed', { sample: toSampleSummary(row) });
+      commits: intakeCommits,
+      onCommitted: ({ result, row, logged, target, acceptanceError }) => {
+        if (logged !== undefined) qlog.stored('intake', logged, row.id);
+        if (target) defcast.sighted(target);
+        if (acceptanceError !== undefined) {
+          log.error('recording an accepted sample failed', { id: row.id, error: acceptanceError });
         }
-        qlog.info(
-          'intake',
-          `quarantined ${row.fileName ?? 'a sample'} from ${row.host ?? '?'} as sample ${row.id}`,
-          row.id,
-        );
-        return () => {
-          events.emit('sample.added', { sample: toSampleSummary(row) });
-          // Scanned off the intake path: the 201 never waits for it.
-          scanner.enqueueNew(row.id);
-        };
+        const sample = toSampleSummary(row);
+        if (result.duplicate) {
+          events.emit('sample.changed', { sample });
+          return;
+        }
+        events.emit('sample.added', { sample });
+        // Scanned off the intake path: the 201 never waits for it.
+        scanner.enqueueNew(row.id);
       },
       health: () => ({
         samples: openedStore.samples.countsByStatus(),

@@ -43,6 +43,7 @@ function harness(dispatch?: AlertDispatcher): Harness {
     info: () => undefined,
     warn: () => undefined,
     error: () => undefined,
+    stored: () => undefined,
   };
   const engine = new AlertEngine({
     repo: new AlertsRepo(store.db),

@@ -14,7 +14,7 @@ import type { ConfigService } from '../config-service.js';
 import type { EventBus, QuarantineLog } from '../context.js';
 import { toSampleSummary } from '../control/sample-views.js';
 import type { IntakeRoute } from '../intake/intake-server.js';
-import type { SampleRow, Store } from '../store/index.js';
+import type { Store } from '../store/index.js';
 import { TargetsRepo, type TargetRow } from '../store/targets-repo.js';
 import { ConditionSet } from './condition-set.js';
 import type {
@@ -29,7 +29,7 @@ import { targetsForActivation } from './policy.js';
 import { recordFailure, recordSuccess, type ResultDeps } from './delivery-results.js';
 import { sweepSamples } from './sample-sweep.js';
 import type { SigningKey } from './signing-key.js';
-import { canPush, endpointAddress, sightingFromAttributes } from './target-identity.js';
+import { canPush, endpointAddress } from './target-identity.js';
 
 const log = createLogger('defcast');
 
@@ -129,22 +129,11 @@ export class Defcast {
   }
 
   /**
-   * Register the endpoint of an accepted forward from the attributes it came with (intake's
-   * onAccepted: runs inside the commit job of the sample, so the target row commits with it).
+   * An accepted forward left its endpoint's target row as `target` (intake's commit writes it
+   * with the sample). Its installed sequence feeds fix coverage: asked once, off the intake path.
    */
-  recordForward(sample: SampleRow, attributes: Readonly<Record<string, string>>): void {
-    try {
-      const sighting = sightingFromAttributes(sample.platformKey, attributes, this.now());
-      const target = this.targets.recordSighting(sighting);
-      // Its sequence feeds fix coverage; ask once, off the intake path.
-      if (canPush(target) && target.sequence === null) this.probes.add(target.id);
-    } catch (error) {
-      // The registry must never cost a sample its announcement; the sweep registers it later.
-      log.error('cannot register the target of a forward', {
-        sampleId: sample.id,
-        error: String(error),
-      });
-    }
+  sighted(target: TargetRow): void {
+    if (canPush(target) && target.sequence === null) this.probes.add(target.id);
   }
 
   /** Apply the set-driven half of the policy to a newly active set. */

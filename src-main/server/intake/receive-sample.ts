@@ -15,21 +15,15 @@ import {
 } from '../../codec/content.js';
 import type { DecodePool } from '../../codec/decode-pool.js';
 import { createLogger } from '../../log/logger.js';
-import type { BlobStore, SampleRow, Store, TempBlob } from '../store/index.js';
+import type { BlobStore, Store, TempBlob } from '../store/index.js';
 import type { QuotaGauge } from '../quota-gauge.js';
+import type { IntakeCommitter } from './commit-thread.js';
+import type { IntakeCommitted, ReceiveResult } from './intake-commit.js';
 import { decodeSpecFor, type SampleRequest } from './sample-headers.js';
 
+export type { ReceiveResult } from './intake-commit.js';
+
 const log = createLogger('intake');
-
-/** Outcome of one accepted forward. */
-export interface ReceiveResult {
-  readonly id: number;
-  readonly duplicate: boolean;
-  readonly changes: number;
-}
-
-/** Work that runs once a commit is durable. */
-export type AfterCommit = () => void;
 
 /** Limits that apply while receiving. */
 export interface ReceiveLimits {
@@ -44,19 +38,13 @@ export interface ReceiveDeps {
   readonly limits: () => ReceiveLimits;
   /** Threads that decode large bodies off the event loop (without it: on the event loop). */
   readonly decodePool?: DecodePool;
+  /** Commits accepted forwards (the intake commit thread). */
+  readonly commits: IntakeCommitter;
   /**
-   * Called in the commit job of an accepted forward (with the attributes it came with), right
-   * after its row is written: database
-   * writes made here (log, target registry) commit together with the sample, in a savepoint of
-   * their own, so that a failure here is logged and costs the sample nothing. Returns what to
-   * do once the commit is durable (events, the scan queue), which must not fail.
+   * Told about each accepted forward once its commit is durable (events, scanning, Defcast),
+   * before it is answered. Must not fail: the sample is kept whatever it does.
    */
-  readonly onAccepted: (
-    result: ReceiveResult,
-    attributes: Readonly<Record<string, string>>,
-    /** The sample's row as just written, when at hand (a new sample); else read it by id. */
-    row?: SampleRow,
-  ) => AfterCommit | void;
+  readonly onCommitted: (committed: IntakeCommitted) => void;
 }
 
 /** Check what can be refused before a single body byte is read. */
@@ -260,14 +248,6 @@ export async function receiveSample(
   try {
     received = await receiveBody(body, req, deps, limits.maxSampleSize);
     const { decoded, storedSize } = received;
-
-    const findDuplicate = (): number | undefined =>
-      store.samples.findDuplicate(req.sampleChecksum, req.platformKey, decoded.sha256);
-    const duplicateOf = (existing: number): CommitOutcome => {
-      const changes = store.samples.bumpChanges(existing, 'intake', 'duplicate forward');
-      const result: ReceiveResult = { id: existing, duplicate: true, changes };
-      return { result, added: false, after: announce(result, req, deps) };
-    };
     // Content already stored adds nothing to the quota. Asking the database whether it is
     // stored costs a read of its own, so it is asked only when the bytes would not fit (which,
     // after precheckSample passed, happens only when forwards in flight took the room).
@@ -278,30 +258,26 @@ export async function receiveSample(
     const unpin = store.blobs.pin(decoded.sha256);
     try {
       await received.install();
-      const { result, added, after } = await store.committer.commit((): CommitOutcome => {
-        // Duplicates are found here, in the commit, so that two identical forwards at once
-        // cannot both make a sample. Installing a duplicate's blob found the file in place.
-        const existing = findDuplicate();
-        if (existing !== undefined) return duplicateOf(existing);
-        const added = store.blobsRepo.addRef(decoded.sha256, decoded.size, storedSize);
-        // This job runs in a savepoint of the committer's, rolled back if anything here throws.
-        const row = store.samples.insertRow(
-          {
-            blobSha256: decoded.sha256,
-            attributes: req.attributes,
-            platformKey: req.platformKey,
-            receivedAt: Date.now(),
-            skewMs: req.skewMs,
-            actor: 'intake',
-          },
-          { inSavepoint: true },
-        );
-        const result: ReceiveResult = { id: row.id, duplicate: false, changes: 1 };
-        return { result, added, after: announce(result, req, deps, row) };
+      const committed = await deps.commits.commit({
+        sha256: decoded.sha256,
+        size: decoded.size,
+        storedSize,
+        checksum: req.sampleChecksum,
+        platformKey: req.platformKey,
+        attributes: req.attributes,
+        skewMs: req.skewMs,
+        receivedAt: Date.now(),
       });
-      if (added) quota.add(storedSize);
-      runAfterCommit(result, after);
-      return result;
+      if (committed.added) quota.add(storedSize);
+      try {
+        deps.onCommitted(committed);
+      } catch (error) {
+        log.error('announcing an accepted sample failed', {
+          id: committed.result.id,
+          error: String(error),
+        });
+      }
+      return committed.result;
     } finally {
       unpin();
     }
@@ -310,43 +286,5 @@ export async function receiveSample(
     throw error;
   } finally {
     reservation.release();
-  }
-}
-
-/** What the commit job of an accepted forward hands back. */
-interface CommitOutcome {
-  readonly result: ReceiveResult;
-  /** A new blob row was created (its bytes now count against the quota). */
-  readonly added: boolean;
-  readonly after: AfterCommit | undefined;
-}
-
-/**
- * Run `onAccepted` inside the commit job of an accepted forward, in a savepoint: its rows
- * (the Quarantine Log line, the target registry) commit with the sample in the same batch. A
- * failure there rolls back only its own writes; the sample still commits and is acknowledged.
- */
-function announce(
-  result: ReceiveResult,
-  req: SampleRequest,
-  deps: ReceiveDeps,
-  row?: SampleRow,
-): AfterCommit | undefined {
-  try {
-    return (
-      deps.store.committer.nested(() => deps.onAccepted(result, req.attributes, row)) ?? undefined
-    );
-  } catch (error) {
-    log.error('announcing an accepted sample failed', { id: result.id, error: String(error) });
-    return undefined;
-  }
-}
-
-/** Run what `onAccepted` left for after the commit; the sample is durable whatever it does. */
-function runAfterCommit(result: ReceiveResult, after: AfterCommit | undefined): void {
-  try {
-    after?.();
-  } catch (error) {
-    log.error('announcing an accepted sample failed', { id: result.id, error: String(error) });
   }
 }

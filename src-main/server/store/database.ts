@@ -4,6 +4,27 @@ import { assertKnownSchema, migrate } from './migrations/index.js';
 
 export { StoreError } from './store-error.js';
 
+/**
+ * A transaction that takes the write lock as it begins (`BEGIN IMMEDIATE`). Intake commits on a
+ * connection of its own (`intake/commit-thread.ts`), so the server's database has two writers: a
+ * deferred transaction that read before its first write would then fail at once with
+ * SQLITE_BUSY_SNAPSHOT when the other connection had committed meanwhile, where an immediate one
+ * waits for the lock (`busy_timeout`). Called inside another transaction it is a savepoint, like
+ * every better-sqlite3 transaction. The server's store opens its transactions only through this.
+ */
+// `any[]`, not `unknown[]`: parameters are contravariant, and callers pass typed functions.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function writeTransaction<F extends (...args: any[]) => unknown>(
+  db: Database.Database,
+  fn: F,
+): F {
+  // eslint-disable-next-line no-restricted-syntax -- the one place that opens them
+  const transaction = db.transaction(fn) as unknown as {
+    immediate(...args: unknown[]): unknown;
+  };
+  return ((...args: unknown[]) => transaction.immediate(...args)) as F;
+}
+
 /** How long a writer waits for another connection's lock before failing with SQLITE_BUSY. */
 const BUSY_TIMEOUT_MS = 5000;
 

@@ -4,6 +4,7 @@
  * load; `previous` is where a rollback returns to.
  */
 import type Database from 'better-sqlite3';
+import { writeTransaction } from './database.js';
 
 /** Where a set stands. */
 export const DEFINITIONS_STATES = ['active', 'previous', 'installed', 'pruned', 'missing'] as const;
@@ -93,7 +94,7 @@ export class DefinitionsRepo {
     this.setStateStmt = db.prepare('UPDATE definitions SET state = ?, path = ? WHERE sequence = ?');
     this.demoteStmt = db.prepare('UPDATE definitions SET state = ? WHERE state = ?');
     this.stateOnlyStmt = db.prepare('UPDATE definitions SET state = ? WHERE sequence = ?');
-    this.activateTx = db.transaction((sequence: number) => {
+    this.activateTx = writeTransaction(db, (sequence: number) => {
       const current = this.active();
       if (current?.sequence === sequence) return;
       this.demoteStmt.run('installed', 'previous');
@@ -152,7 +153,7 @@ export class DefinitionsRepo {
 
   /** Record and activate in one transaction: the pointer flips only with the row in place. */
   recordAndActivate(row: Omit<DefinitionsRow, 'state'>, activate: boolean): void {
-    this.db.transaction(() => {
+    writeTransaction(this.db, () => {
       this.recordInstalled(row);
       if (activate) this.activateTx(row.sequence);
     })();
@@ -168,7 +169,7 @@ export class DefinitionsRepo {
    * `installed`, and `nextPrevious` (if any) becomes the new rollback target.
    */
   rollback(nextPrevious: number | null): void {
-    this.db.transaction(() => {
+    writeTransaction(this.db, () => {
       const previous = this.previous();
       const current = this.active();
       if (!previous) return;

@@ -1,5 +1,6 @@
 /** Errors kept on a sample (its Errors tab) or on the server ("General Errors"). */
 import type Database from 'better-sqlite3';
+import { writeTransaction } from './database.js';
 import type { ErrorCode } from '../../../src-shared/catalog/errors.js';
 
 /** An error to record; `sampleId` null files it under the server's General Errors. */
@@ -64,7 +65,7 @@ export class ErrorsRepo {
     this.existsStmt = db.prepare(
       'SELECT 1 AS one FROM errors WHERE sample_id = ? AND code = ? LIMIT 1',
     );
-    this.addTx = db.transaction((e: NewError): ErrorRow => {
+    this.addTx = writeTransaction(db, (e: NewError): ErrorRow => {
       const row = this.insertStmt.get(
         e.sampleId,
         Date.now(),

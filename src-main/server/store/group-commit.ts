@@ -3,6 +3,7 @@
  * and one SQLite commit. Nothing is acknowledged before its batch has committed.
  */
 import type Database from 'better-sqlite3';
+import { writeTransaction } from './database.js';
 import { createLogger } from '../../log/logger.js';
 import { StoreError } from './store-error.js';
 
@@ -28,35 +29,105 @@ interface Job {
   outcome?: { ok: true; value: unknown } | { ok: false; error: unknown };
 }
 
-type SyncOutcome = { ok: true } | { ok: false; error: unknown };
+/** How a batch's directory fsyncs ended. */
+export type SyncOutcome = { ok: true } | { ok: false; error: unknown };
 
 /** Jobs taken together, and their directory fsyncs (already under way). */
-interface Batch {
-  readonly jobs: Job[];
+interface Batch<J> {
+  readonly jobs: J[];
   readonly synced: Promise<SyncOutcome>;
 }
 
 /**
- * Runs synchronous database work in shared transactions, one batch at a time; the directory
- * fsyncs of the next batch overlap the commit of the current one.
+ * Gathers jobs that arrive at about the same time into batches, fsyncs the blob directories
+ * they need once per batch, and hands each batch on (`dispatch`) once its fsyncs have settled,
+ * one batch at a time and in order. The directory fsyncs of the next batch overlap the commit
+ * of the current one.
  */
-export class GroupCommitter {
-  private queue: Job[] = [];
+export abstract class SyncedBatches<J> {
+  private queue: J[] = [];
   private flushing: Promise<void> | undefined;
-  private closed = false;
-  private counters = { batches: 0, jobs: 0, failedJobs: 0, largestBatch: 0 };
+  protected closed = false;
+  protected counters = { batches: 0, jobs: 0, failedJobs: 0, largestBatch: 0 };
+
+  constructor(private readonly dirs: DirectorySyncer) {}
+
+  /** Commit (or fail) a batch whose directory fsyncs ended as `synced`. */
+  protected abstract dispatch(jobs: J[], synced: SyncOutcome): void;
+
+  /** Queue a job for the next batch (callers check `closed` first). */
+  protected enqueue(job: J): void {
+    this.queue.push(job);
+    this.flushing ??= this.flushLoop();
+  }
+
+  /** Batches and jobs so far. */
+  get stats(): GroupCommitStats {
+    return { ...this.counters };
+  }
+
+  /** Resolves when every job queued so far has been dispatched. */
+  protected async flushed(): Promise<void> {
+    while (this.flushing !== undefined) await this.flushing;
+  }
+
+  /** Count a batch as it is dispatched. */
+  protected countBatch(size: number): void {
+    this.counters.batches++;
+    this.counters.jobs += size;
+    this.counters.largestBatch = Math.max(this.counters.largestBatch, size);
+  }
+
+  private async flushLoop(): Promise<void> {
+    try {
+      // Yield once so that callers who commit in the same tick share the first batch.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      let current = this.startBatch();
+      while (current !== undefined) {
+        const synced = await current.synced;
+        // The next batch's directory fsyncs start before this batch commits, so that they run
+        // in the thread pool while the commit (a WAL fsync) holds the event loop. They start
+        // only now, after this batch's own fsyncs settled: a directory whose fsync failed is
+        // dirty again and is taken up by them.
+        const next = this.startBatch();
+        this.dispatch(current.jobs, synced);
+        current = next;
+      }
+    } finally {
+      this.flushing = undefined;
+    }
+  }
+
+  /** Take the queued jobs as a batch and start the directory fsyncs they need. */
+  private startBatch(): Batch<J> | undefined {
+    if (this.queue.length === 0) return undefined;
+    const jobs = this.queue;
+    this.queue = [];
+    // Every job was queued after its blob was installed, and installing marks the directory
+    // after the rename: it is in this sync, or in an earlier one that has already completed.
+    const synced = this.dirs.syncDirs().then(
+      (): SyncOutcome => ({ ok: true }),
+      (error: unknown): SyncOutcome => ({ ok: false, error }),
+    );
+    return { jobs, synced };
+  }
+}
+
+/**
+ * Runs synchronous database work in shared transactions on the event loop, one batch at a
+ * time.
+ */
+export class GroupCommitter extends SyncedBatches<Job> {
   private readonly runBatch: (jobs: Job[]) => void;
   private readonly runJob: (work: () => unknown) => unknown;
 
-  constructor(
-    db: Database.Database,
-    private readonly dirs: DirectorySyncer,
-  ) {
+  constructor(db: Database.Database, dirs: DirectorySyncer) {
+    super(dirs);
     // A nested better-sqlite3 transaction is a savepoint: a throwing job rolls back only its
     // own writes and the rest of the batch still commits.
-    const runJob = db.transaction((work: () => unknown) => work());
+    const runJob = writeTransaction(db, (work: () => unknown) => work());
     this.runJob = runJob;
-    this.runBatch = db.transaction((jobs: Job[]) => {
+    this.runBatch = writeTransaction(db, (jobs: Job[]) => {
       for (const job of jobs) {
         try {
           job.outcome = { ok: true, value: runJob(job.work) };
@@ -75,8 +146,7 @@ export class GroupCommitter {
   commit<T>(work: () => T): Promise<T> {
     if (this.closed) return Promise.reject(new StoreError('closed', 'the store is closed'));
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
-      this.flushing ??= this.flushLoop();
+      this.enqueue({ work, resolve: resolve as (value: unknown) => void, reject });
     });
   }
 
@@ -88,14 +158,9 @@ export class GroupCommitter {
     return this.runJob(work) as T;
   }
 
-  /** Batches and jobs so far. */
-  get stats(): GroupCommitStats {
-    return { ...this.counters };
-  }
-
   /** Resolves when every job queued so far has settled. */
-  async drain(): Promise<void> {
-    while (this.flushing !== undefined) await this.flushing;
+  drain(): Promise<void> {
+    return this.flushed();
   }
 
   /** Refuse new work and wait for queued work to settle. */
@@ -104,44 +169,8 @@ export class GroupCommitter {
     await this.drain();
   }
 
-  private async flushLoop(): Promise<void> {
-    try {
-      // Yield once so that callers who commit in the same tick share the first batch.
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      let current = this.startBatch();
-      while (current !== undefined) {
-        const synced = await current.synced;
-        // The next batch's directory fsyncs start before this batch commits, so that they run
-        // in the thread pool while the commit (a WAL fsync) holds the event loop. They start
-        // only now, after this batch's own fsyncs settled: a directory whose fsync failed is
-        // dirty again and is taken up by them.
-        const next = this.startBatch();
-        this.commitBatch(current.jobs, synced);
-        current = next;
-      }
-    } finally {
-      this.flushing = undefined;
-    }
-  }
-
-  /** Take the queued jobs as a batch and start the directory fsyncs they need. */
-  private startBatch(): Batch | undefined {
-    if (this.queue.length === 0) return undefined;
-    const jobs = this.queue;
-    this.queue = [];
-    // Every job was queued after its blob was installed, and installing marks the directory
-    // after the rename: it is in this sync, or in an earlier one that has already completed.
-    const synced = this.dirs.syncDirs().then(
-      (): SyncOutcome => ({ ok: true }),
-      (error: unknown): SyncOutcome => ({ ok: false, error }),
-    );
-    return { jobs, synced };
-  }
-
-  private commitBatch(batch: Job[], synced: SyncOutcome): void {
-    this.counters.batches++;
-    this.counters.jobs += batch.length;
-    this.counters.largestBatch = Math.max(this.counters.largestBatch, batch.length);
+  protected dispatch(batch: Job[], synced: SyncOutcome): void {
+    this.countBatch(batch.length);
     try {
       if (!synced.ok) throw synced.error;
       this.runBatch(batch);

@@ -3,6 +3,7 @@
  * content has gone missing is flagged rather than silently dropped.
  */
 import type Database from 'better-sqlite3';
+import { writeTransaction } from './database.js';
 import { createLogger } from '../../log/logger.js';
 import type { BlobStore } from './blob-store.js';
 import type { BlobsRepo } from './blobs-repo.js';
@@ -42,7 +43,7 @@ export function recover(
 ): RecoveryReport {
   const tempsRemoved = blobStore.removeTemps();
 
-  const { refsRepaired, unreferenced } = db.transaction(() => {
+  const { refsRepaired, unreferenced } = writeTransaction(db, () => {
     // Counts are kept in step by every write; repairing them here is cheap insurance.
     const repaired = repos.blobs.reconcileRefs();
     const shas = repos.blobs.unreferenced().map((b) => b.sha256);
@@ -58,7 +59,7 @@ export function recover(
     if (!rows.has(sha) && blobStore.removeSync(sha)) orphanBlobsRemoved++;
   }
 
-  const flagLost = db.transaction(() => {
+  const flagLost = writeTransaction(db, () => {
     let flagged = 0;
     for (const sha of rows) {
       if (files.has(sha)) continue;

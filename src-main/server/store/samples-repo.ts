@@ -4,6 +4,7 @@
  * (apart from `error_count`, which ErrorsRepo keeps).
  */
 import type Database from 'better-sqlite3';
+import { writeTransaction } from './database.js';
 import type { AuditRepo, AuditRow } from './audit-repo.js';
 import type { BlobsRepo } from './blobs-repo.js';
 import type { ErrorRow, ErrorsRepo } from './errors-repo.js';
@@ -124,7 +125,7 @@ export class SamplesRepo {
     );
     this.blobUsersStmt = db.prepare('SELECT id FROM samples WHERE blob_sha256 = ? ORDER BY id');
     this.lists = new SampleListStatements(db);
-    const transaction = db.transaction((work: () => unknown) => work());
+    const transaction = writeTransaction(db, (work: () => unknown) => work());
     this.tx = <T>(work: () => T): T => transaction(work) as T;
   }
 

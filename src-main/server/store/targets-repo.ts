@@ -5,6 +5,7 @@
  * status, fix coverage of a checksum), since they join the two tables.
  */
 import type Database from 'better-sqlite3';
+import { writeTransaction } from './database.js';
 
 /** One target as stored. */
 export interface TargetRow {
@@ -250,7 +251,7 @@ export class TargetsRepo {
        FROM samples s LEFT JOIN targets t ON t.platform_key = s.platform_key
        WHERE s.checksum = ? ORDER BY s.id`,
     );
-    this.sightTx = db.transaction((s: TargetSighting): TargetRow => {
+    this.sightTx = writeTransaction(db, (s: TargetSighting): TargetRow => {
       const params = sightingParams(s);
       // A computer selected by GUID before it ever forwarded is the same target.
       const existing =
@@ -290,7 +291,7 @@ export class TargetsRepo {
   /** Select or unselect targets; returns the ids that exist. */
   select(ids: readonly number[], selected: boolean): number[] {
     const done: number[] = [];
-    this.db.transaction(() => {
+    writeTransaction(this.db, () => {
       for (const id of ids) {
         if (this.selectStmt.run(selected ? 1 : 0, id).changes > 0) done.push(id);
       }

@@ -1,0 +1,111 @@
+/**
+ * The thread side of `commit-thread.ts`: a second connection to the server's database that
+ * commits accepted forwards (`commitIntake`) in shared transactions, so that their SQL and the
+ * commit's WAL fsync run off the event loop. Jobs that arrive while a batch commits form the
+ * next one. Each job runs in a savepoint of the batch: one that throws is rolled back alone.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type Database from 'better-sqlite3';
+import { AuditRepo } from '../store/audit-repo.js';
+import { BlobsRepo } from '../store/blobs-repo.js';
+import { openDatabase, writeTransaction } from '../store/database.js';
+import { ErrorsRepo } from '../store/errors-repo.js';
+import { LogRepo } from '../store/log-repo.js';
+import { SamplesRepo } from '../store/samples-repo.js';
+import { TargetsRepo } from '../store/targets-repo.js';
+import {
+  carryError,
+  type CommitReply,
+  type CommitRequest,
+  type CommitThreadData,
+  type JobReply,
+  type NumberedJob,
+} from './commit-protocol.js';
+import { commitIntake, type IntakeCommitted, type IntakeRepos } from './intake-commit.js';
+
+const port = parentPort;
+if (port === null) throw new Error('commit-worker.ts runs only as a worker thread');
+const data = workerData as CommitThreadData;
+
+function post(reply: CommitReply): void {
+  port!.postMessage(reply);
+}
+
+/** The connection and the batch function, or why they could not be had. */
+function open(): { db: Database.Database; commitAll: (jobs: NumberedJob[]) => JobReply[] } {
+  const db = openDatabase(data.file);
+  try {
+    db.pragma(`wal_autocheckpoint = ${data.autocheckpointPages}`);
+    const audit = new AuditRepo(db);
+    const blobs = new BlobsRepo(db);
+    const samples = new SamplesRepo(db, { audit, blobs, errors: new ErrorsRepo(db) });
+    const runJob = writeTransaction(db, (work: () => unknown) => work());
+    const repos: IntakeRepos = {
+      samples,
+      blobs,
+      log: new LogRepo(db, data.logRetention),
+      targets: new TargetsRepo(db),
+      nested: <T>(work: () => T): T => runJob(work) as T,
+    };
+    const commitAll = writeTransaction(db, (jobs: NumberedJob[]): JobReply[] =>
+      jobs.map(({ seq, job }): JobReply => {
+        try {
+          const value = runJob(() => commitIntake(repos, job)) as IntakeCommitted;
+          return { seq, ok: true, value };
+        } catch (error) {
+          return { seq, ok: false, error: carryError(error) };
+        }
+      }),
+    );
+    return { db, commitAll };
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+let opened: ReturnType<typeof open> | undefined;
+try {
+  opened = open();
+  post({ op: 'ready' });
+} catch (error) {
+  post({ op: 'unavailable', message: carryError(error).message });
+  port.close();
+}
+
+if (opened) {
+  const { db, commitAll } = opened;
+  let waiting: NumberedJob[] = [];
+  let scheduled = false;
+
+  const commitWaiting = (): void => {
+    scheduled = false;
+    const jobs = waiting;
+    waiting = [];
+    if (jobs.length === 0) return;
+    let replies: JobReply[];
+    try {
+      replies = commitAll(jobs);
+    } catch (error) {
+      // BEGIN or COMMIT failed: nothing of the batch is in the database.
+      const carried = carryError(error);
+      replies = jobs.map(({ seq }) => ({ seq, ok: false, error: carried }));
+    }
+    post({ op: 'committed', replies });
+  };
+
+  port.on('message', (request: CommitRequest) => {
+    if (request.op === 'batch') {
+      for (const job of request.jobs) waiting.push(job);
+      // Messages that arrived while a batch committed are all delivered before this runs.
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(commitWaiting);
+      }
+      return;
+    }
+    commitWaiting();
+    db.close();
+    port.close();
+  });
+}
