@@ -289,7 +289,12 @@ export async function startQuarantineServer(options: ServerOptions): Promise<Run
       fallback: new EventLoopCommitter(store),
       autocheckpointPages: FALLBACK_AUTOCHECKPOINT_PAGES,
     });
-    closers.push(() => intakeCommits.close());
+    // The event loop's own batches (scan results, the agent) pause the thread while they commit.
+    openedStore.committer.useGate(intakeCommits);
+    closers.push(async () => {
+      openedStore.committer.useGate(undefined);
+      await intakeCommits.close();
+    });
     const intake = createIntakeServer({
       host: options.host ?? general.listenAddress,
       port: options.port ?? general.port,

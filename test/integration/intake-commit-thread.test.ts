@@ -153,6 +153,53 @@ describe('IntakeCommitThread', () => {
     expect(store.audit.verify()).toEqual({ ok: true, rows: 80 });
   });
 
+  it('starts no batch while the event loop holds it, so that connection finds the lock free', async () => {
+    const { store } = open();
+    const commits = thread(store);
+    // The thread is up and has committed once.
+    await commits.commit(await job(store, 1));
+    const release = await commits.acquire();
+    let resolved = 0;
+    const pending = [await job(store, 2), await job(store, 3)].map((j) =>
+      commits.commit(j).then((d) => {
+        resolved++;
+        return d;
+      }),
+    );
+    // Wait until the batch has gone to the thread, then for an answer to a second hold: the
+    // thread answers messages in order, so it has the batch and has not started it. A write
+    // lock taken without any waiting (busy_timeout 0) proves that it holds none.
+    while (commits.threadStats.batches < 2) await new Promise((resolve) => setImmediate(resolve));
+    (await commits.acquire())();
+    store.db.pragma('busy_timeout = 0');
+    store.db.exec('BEGIN IMMEDIATE');
+    store.db.exec('ROLLBACK');
+    store.db.pragma('busy_timeout = 5000');
+    expect(resolved).toBe(0);
+    release();
+    expect((await Promise.all(pending)).map((d) => d.result.duplicate)).toEqual([false, false]);
+    await commits.close();
+    expect(store.samples.list().total).toBe(3);
+  });
+
+  it('gates the event loop’s group commits while both write', async () => {
+    const { store } = open();
+    const commits = thread(store);
+    store.committer.useGate(commits);
+    const jobs = await Promise.all(Array.from({ length: 30 }, (_, i) => job(store, i)));
+    const mixed = jobs.flatMap((j, i) => [
+      commits.commit(j),
+      store.committer.commit(() =>
+        store.audit.append({ actor: 'scanner', action: 'x', detail: { i } }),
+      ),
+    ]);
+    await Promise.all(mixed);
+    store.committer.useGate(undefined);
+    await commits.close();
+    expect(store.audit.verify()).toEqual({ ok: true, rows: 60 });
+    expect(store.samples.list().total).toBe(30);
+  });
+
   it('commits on the event loop when the thread script is missing', async () => {
     const { store } = open();
     const commits = thread(store, { script: path.join(os.tmpdir(), 'no-such-commit-worker.js') });

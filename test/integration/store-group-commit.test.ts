@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src-main/server/store/database.js';
 import { AuditRepo } from '../../src-main/server/store/audit-repo.js';
-import { GroupCommitter } from '../../src-main/server/store/group-commit.js';
+import { GroupCommitter, type WriteGate } from '../../src-main/server/store/group-commit.js';
 import { openStore, type Store } from '../../src-main/server/store/index.js';
 import { setLogSink, type LogRecord } from '../../src-main/log/logger.js';
 
@@ -166,5 +166,42 @@ describe('GroupCommitter', () => {
     await committer.close();
     await expect(committer.commit(() => 1)).rejects.toMatchObject({ code: 'closed' });
     db.close();
+  });
+
+  it('holds the write gate around each batch and loses no job queued while waiting for it', async () => {
+    const store = openStore({ dataDir: tempDir() });
+    let open: (() => void) | undefined;
+    let held = 0;
+    const gate: WriteGate = {
+      acquire: () =>
+        new Promise((resolve) => {
+          open = () => {
+            held++;
+            resolve(() => held--);
+          };
+        }),
+    };
+    const waitForAcquire = async (): Promise<() => void> => {
+      for (let i = 0; i < 1000 && open === undefined; i++) {
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      const opening = open;
+      open = undefined;
+      if (!opening) throw new Error('the committer never asked for the gate');
+      return opening;
+    };
+    store.committer.useGate(gate);
+    const first = store.committer.commit(() => held);
+    const openFirst = await waitForAcquire();
+    // Queued while the committer waits for the gate: it must get a batch of its own.
+    const second = store.committer.commit(() => held);
+    openFirst();
+    (await waitForAcquire())();
+    // Each job ran while the gate was held, and the gate was released after each batch.
+    expect([await first, await second]).toEqual([1, 1]);
+    expect(held).toBe(0);
+    store.committer.useGate(undefined);
+    await store.committer.close();
+    store.close();
   });
 });

@@ -19,7 +19,11 @@ export interface NumberedJob {
 
 /** Event loop → thread. */
 export type CommitRequest =
-  { readonly op: 'batch'; readonly jobs: readonly NumberedJob[] } | { readonly op: 'close' };
+  | { readonly op: 'batch'; readonly jobs: readonly NumberedJob[] }
+  /** Start no batch until `release`: the event loop's connection is about to write. */
+  | { readonly op: 'hold' }
+  | { readonly op: 'release' }
+  | { readonly op: 'close' };
 
 /** An error as it crosses to the event loop. */
 export interface CarriedError {
@@ -39,6 +43,8 @@ export type CommitReply =
   | { readonly op: 'ready' }
   /** The connection could not be opened: no job sent to the thread was committed. */
   | { readonly op: 'unavailable'; readonly message: string }
+  /** Answer to `hold`: no batch is running, and none starts until `release`. */
+  | { readonly op: 'held' }
   /** Outcomes of jobs committed (or refused) in one transaction. */
   | { readonly op: 'committed'; readonly replies: readonly JobReply[] };
 

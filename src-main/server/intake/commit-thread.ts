@@ -14,7 +14,12 @@ import fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { createLogger } from '../../log/logger.js';
 import { workerScriptBeside } from '../../threads/worker-script.js';
-import { SyncedBatches, type DirectorySyncer, type SyncOutcome } from '../store/group-commit.js';
+import {
+  SyncedBatches,
+  type DirectorySyncer,
+  type SyncOutcome,
+  type WriteGate,
+} from '../store/group-commit.js';
 import type { Store } from '../store/index.js';
 import { StoreError, type StoreErrorCode } from '../store/store-error.js';
 import { TargetsRepo } from '../store/targets-repo.js';
@@ -112,13 +117,23 @@ export interface CommitThreadStats {
   readonly threadsStarted: number;
 }
 
-/** Intake's commit thread. */
-export class IntakeCommitThread extends SyncedBatches<Pending> implements IntakeCommitter {
+/**
+ * Intake's commit thread. It is also the event loop's `WriteGate` (`GroupCommitter.useGate`):
+ * holding it pauses the thread between batches, so that the event loop's own batches find the
+ * write lock free instead of sleeping in SQLite's busy handler.
+ */
+export class IntakeCommitThread
+  extends SyncedBatches<Pending>
+  implements IntakeCommitter, WriteGate
+{
   private current: Started | undefined;
   /** No thread can open the database here: everything goes to the fallback. */
   private broken: boolean;
   private readonly sent = new Map<number, Pending>();
   private readonly outstanding = new Set<Promise<unknown>>();
+  /** Callers of `acquire` waiting for the thread's `held`, in order. */
+  private holdWaiters: (() => void)[] = [];
+  private holding = 0;
   private nextSeq = 1;
   private onEventLoop = 0;
   private threadsStarted = 0;
@@ -154,6 +169,30 @@ export class IntakeCommitThread extends SyncedBatches<Pending> implements Intake
       onEventLoop: this.onEventLoop,
       threadsStarted: this.threadsStarted,
     };
+  }
+
+  /**
+   * Pause the thread between batches until the returned release is called (every caller must
+   * call it). Resolves at once when no thread runs.
+   */
+  acquire(): Promise<() => void> {
+    const started = this.current;
+    if (!started) return Promise.resolve(() => undefined);
+    return new Promise<() => void>((resolve) => {
+      let released = false;
+      const release = (): void => {
+        if (released) return;
+        released = true;
+        this.holding--;
+        if (this.current !== started) return;
+        started.worker.postMessage({ op: 'release' } satisfies CommitRequest);
+        if (this.holding === 0 && this.sent.size === 0) started.worker.unref();
+      };
+      this.holdWaiters.push(() => resolve(release));
+      this.holding++;
+      started.worker.ref();
+      started.worker.postMessage({ op: 'hold' } satisfies CommitRequest);
+    });
   }
 
   /** Resolves when every job handed in so far has settled. */
@@ -210,7 +249,13 @@ export class IntakeCommitThread extends SyncedBatches<Pending> implements Intake
         : {}),
     };
     const worker = new Worker(this.script, { workerData: data });
-    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    const exited = new Promise<void>((resolve) =>
+      worker.once('exit', () => {
+        // A thread that has ended holds no lock: whoever waits for it to pause goes on.
+        for (const wake of this.holdWaiters.splice(0)) wake();
+        resolve();
+      }),
+    );
     const started: Started = { worker, ready: false, exited };
     worker.on('message', (reply: CommitReply) => this.receive(started, reply));
     worker.once('error', (error) => this.stopped(started, error));
@@ -223,6 +268,10 @@ export class IntakeCommitThread extends SyncedBatches<Pending> implements Intake
   private receive(started: Started, reply: CommitReply): void {
     if (reply.op === 'ready') {
       started.ready = true;
+      return;
+    }
+    if (reply.op === 'held') {
+      this.holdWaiters.shift()?.();
       return;
     }
     if (reply.op === 'unavailable') {
@@ -242,7 +291,7 @@ export class IntakeCommitThread extends SyncedBatches<Pending> implements Intake
       if (outcome.ok) job.resolve(outcome.value);
       else this.fail(job, revive(outcome.error));
     }
-    if (this.sent.size === 0) started.worker.unref();
+    if (this.sent.size === 0 && this.holding === 0) started.worker.unref();
   }
 
   /** The thread ended or failed without being asked to. */

@@ -77,9 +77,12 @@ if (opened) {
   const { db, commitAll } = opened;
   let waiting: NumberedJob[] = [];
   let scheduled = false;
+  /** Holds the event loop asked for and has not released. */
+  let holds = 0;
 
   const commitWaiting = (): void => {
     scheduled = false;
+    if (holds > 0) return;
     const jobs = waiting;
     waiting = [];
     if (jobs.length === 0) return;
@@ -94,18 +97,33 @@ if (opened) {
     post({ op: 'committed', replies });
   };
 
+  const schedule = (): void => {
+    // Messages that arrived while a batch committed are all delivered before this runs.
+    if (scheduled || holds > 0 || waiting.length === 0) return;
+    scheduled = true;
+    setImmediate(commitWaiting);
+  };
+
   port.on('message', (request: CommitRequest) => {
-    if (request.op === 'batch') {
-      for (const job of request.jobs) waiting.push(job);
-      // Messages that arrived while a batch committed are all delivered before this runs.
-      if (!scheduled) {
-        scheduled = true;
-        setImmediate(commitWaiting);
-      }
-      return;
+    switch (request.op) {
+      case 'batch':
+        for (const job of request.jobs) waiting.push(job);
+        schedule();
+        return;
+      case 'hold':
+        // Messages are handled between batches: the write lock is free now.
+        holds++;
+        post({ op: 'held' });
+        return;
+      case 'release':
+        holds = Math.max(0, holds - 1);
+        schedule();
+        return;
+      case 'close':
+        holds = 0;
+        commitWaiting();
+        db.close();
+        port.close();
     }
-    commitWaiting();
-    db.close();
-    port.close();
   });
 }

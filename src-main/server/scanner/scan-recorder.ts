@@ -42,6 +42,7 @@ export class ScanRecorder {
     set: ActiveSet,
   ): Promise<ScanJobResult> {
     const { store, config } = this.deps;
+    const what = verdict.virusName ? `${verdict.virusName} (${verdict.result})` : 'nothing';
     const outcome = await store.committer.commit(() => {
       const row = store.samples.get(id);
       if (!row || !isSampleStatus(row.status) || !scanApplies(kind, row.status)) return null;
@@ -63,13 +64,18 @@ export class ScanRecorder {
         );
       if (decision.to && decision.to !== row.status)
         store.samples.transition(id, decision.to, SCANNER_ACTOR, decision.reason);
-      return { from: row.status, decision, changed: differs || decision.to !== null };
+      // The Quarantine Log line commits with the result. Written on its own, after the batch,
+      // it would wait on the event loop for the write lock whenever intake's commit thread
+      // held it (batches here hold that thread off: GroupCommitter.useGate).
+      const moved =
+        decision.to && decision.to !== row.status ? `: ${row.status} → ${decision.to}` : '';
+      const line = `sample ${id}: found ${what}${moved}`;
+      store.log.append({ level: 'info', source: 'scanner', message: line, sampleId: id });
+      return { decision, changed: differs || decision.to !== null, line };
     });
     if (!outcome) return { kind: 'skipped', detail: 'the sample changed while it was scanned' };
-    const { decision, from } = outcome;
-    const what = verdict.virusName ? `${verdict.virusName} (${verdict.result})` : 'nothing';
-    const moved = decision.to && decision.to !== from ? `: ${from} → ${decision.to}` : '';
-    this.deps.qlog.info('scanner', `sample ${id}: found ${what}${moved}`, id);
+    const { decision } = outcome;
+    this.deps.qlog.stored('scanner', outcome.line, id);
     this.deps.conditions.set(
       'sampleNotRepaired',
       decision.notRepaired,

@@ -14,6 +14,16 @@ export interface DirectorySyncer {
   syncDirs(): Promise<void>;
 }
 
+/**
+ * Keeps the database's other writer (intake's commit thread) out while a batch commits here, so
+ * that the event loop never sleeps in SQLite's busy handler waiting for that writer's lock.
+ * `acquire` resolves once the other writer is between its own batches and will start none
+ * until the returned release is called.
+ */
+export interface WriteGate {
+  acquire(): Promise<() => void>;
+}
+
 /** Throughput counters, for the bench and health output. */
 export interface GroupCommitStats {
   readonly batches: number;
@@ -49,6 +59,7 @@ export abstract class SyncedBatches<J> {
   private flushing: Promise<void> | undefined;
   protected closed = false;
   protected counters = { batches: 0, jobs: 0, failedJobs: 0, largestBatch: 0 };
+  private gate: WriteGate | undefined;
 
   constructor(private readonly dirs: DirectorySyncer) {}
 
@@ -59,6 +70,11 @@ export abstract class SyncedBatches<J> {
   protected enqueue(job: J): void {
     this.queue.push(job);
     this.flushing ??= this.flushLoop();
+  }
+
+  /** Hold `gate` while each batch is dispatched (undefined: no longer). */
+  useGate(gate: WriteGate | undefined): void {
+    this.gate = gate;
   }
 
   /** Batches and jobs so far. */
@@ -90,8 +106,15 @@ export abstract class SyncedBatches<J> {
         // only now, after this batch's own fsyncs settled: a directory whose fsync failed is
         // dirty again and is taken up by them.
         const next = this.startBatch();
-        this.dispatch(current.jobs, synced);
-        current = next;
+        const release = this.gate ? await this.gate.acquire() : undefined;
+        try {
+          this.dispatch(current.jobs, synced);
+        } finally {
+          release?.();
+        }
+        // Jobs queued while waiting for the gate found this loop running and started none of
+        // their own: the loop ends only once the queue is empty after its last wait.
+        current = next ?? this.startBatch();
       }
     } finally {
       this.flushing = undefined;
