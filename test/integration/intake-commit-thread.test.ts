@@ -200,6 +200,22 @@ describe('IntakeCommitThread', () => {
     expect(store.samples.list().total).toBe(30);
   });
 
+  it('waits out the other writer holding the lock for longer than one busy timeout', async () => {
+    const { store } = open();
+    const commits = thread(store, { busyTimeoutMs: 100 });
+    await commits.commit(await job(store, 1));
+    const second = await job(store, 2);
+    store.db.exec('BEGIN IMMEDIATE');
+    const done = commits.commit(second);
+    // Longer than one attempt waits for the lock, much shorter than all attempts together.
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    store.db.exec('COMMIT');
+    expect((await done).result.duplicate).toBe(false);
+    await commits.close();
+    expect(commits.threadStats.failedJobs).toBe(0);
+    expect(store.samples.list().total).toBe(2);
+  });
+
   it('commits on the event loop when the thread script is missing', async () => {
     const { store } = open();
     const commits = thread(store, { script: path.join(os.tmpdir(), 'no-such-commit-worker.js') });

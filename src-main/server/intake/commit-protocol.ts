@@ -9,6 +9,8 @@ export interface CommitThreadData {
   readonly logRetention?: number;
   /** `wal_autocheckpoint` for the thread's connection (pages). */
   readonly autocheckpointPages: number;
+  /** How long one attempt waits for the other writer's lock (default: the store's). */
+  readonly busyTimeoutMs?: number;
 }
 
 /** One job as sent: `seq` pairs it with its reply. */

@@ -247,6 +247,9 @@ export class IntakeCommitThread
       ...(this.options.logRetention !== undefined
         ? { logRetention: this.options.logRetention }
         : {}),
+      ...(this.options.busyTimeoutMs !== undefined
+        ? { busyTimeoutMs: this.options.busyTimeoutMs }
+        : {}),
     };
     const worker = new Worker(this.script, { workerData: data });
     const exited = new Promise<void>((resolve) =>

@@ -23,6 +23,13 @@ import {
 } from './commit-protocol.js';
 import { commitIntake, type IntakeCommitted, type IntakeRepos } from './intake-commit.js';
 
+/** Times a batch is begun while the other writer keeps the lock (each waits a busy timeout). */
+const BUSY_ATTEMPTS = 12;
+
+function isBusy(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 'SQLITE_BUSY';
+}
+
 const port = parentPort;
 if (port === null) throw new Error('commit-worker.ts runs only as a worker thread');
 const data = workerData as CommitThreadData;
@@ -36,6 +43,7 @@ function open(): { db: Database.Database; commitAll: (jobs: NumberedJob[]) => Jo
   const db = openDatabase(data.file);
   try {
     db.pragma(`wal_autocheckpoint = ${data.autocheckpointPages}`);
+    if (data.busyTimeoutMs !== undefined) db.pragma(`busy_timeout = ${data.busyTimeoutMs}`);
     const audit = new AuditRepo(db);
     const blobs = new BlobsRepo(db);
     const samples = new SamplesRepo(db, { audit, blobs, errors: new ErrorsRepo(db) });
@@ -86,13 +94,19 @@ if (opened) {
     const jobs = waiting;
     waiting = [];
     if (jobs.length === 0) return;
-    let replies: JobReply[];
-    try {
-      replies = commitAll(jobs);
-    } catch (error) {
-      // BEGIN or COMMIT failed: nothing of the batch is in the database.
-      const carried = carryError(error);
-      replies = jobs.map(({ seq }) => ({ seq, ok: false, error: carried }));
+    let replies: JobReply[] | undefined;
+    for (let attempt = 1; replies === undefined; attempt++) {
+      try {
+        replies = commitAll(jobs);
+      } catch (error) {
+        // The event loop's connection held the write lock for a whole busy timeout (a long
+        // administrator's operation): BEGIN failed before any job ran, so the batch is tried
+        // again rather than failing forwards that would only be sent again.
+        if (isBusy(error) && attempt < BUSY_ATTEMPTS) continue;
+        // BEGIN or COMMIT failed: nothing of the batch is in the database.
+        const carried = carryError(error);
+        replies = jobs.map(({ seq }) => ({ seq, ok: false, error: carried }));
+      }
     }
     post({ op: 'committed', replies });
   };
