@@ -317,7 +317,15 @@ describe('§4.2 acceptance', () => {
 
   it('a connection cut before Content-Length stores nothing and the server keeps serving', async () => {
     const before = countSamples();
+    const refused = server.context.decodePool.stats.refused;
     await cutForward(randomBytes(64 * 1024), 1000);
+    // Its body is past the in-memory size: a decode thread refuses it once the server saw the
+    // connection go. Counted only after its temp file is gone, so it is awaited here, or it
+    // would land in a later test's count.
+    await waitFor(
+      () => server.context.decodePool.stats.refused === refused + 1,
+      'the decode thread to refuse the cut body',
+    );
     const health = await rawRequest({ port: server.intakePort, method: 'GET', path: '/health' });
     expect(health.status).toBe(200);
     expect(countSamples()).toBe(before);
