@@ -201,13 +201,16 @@ export class ConfigService {
   }
 
   private persist(config: Config, actor: string, changed: string[]): void {
-    this.settings.set(SETTINGS_KEY, config);
-    this.audit.append({
-      actor,
-      action: 'config.set',
-      // Names of secret fields are recorded, never their values.
-      detail: { changed: changed.map((p) => (isSecretPath(p) ? `${p} (secret)` : p)) },
-    });
+    // The setting and its audit row commit together, or neither does.
+    this.audit.recordWith(
+      {
+        actor,
+        action: 'config.set',
+        // Names of secret fields are recorded, never their values.
+        detail: { changed: changed.map((p) => (isSecretPath(p) ? `${p} (secret)` : p)) },
+      },
+      () => this.settings.set(SETTINGS_KEY, config),
+    );
     this.current = config;
   }
 }

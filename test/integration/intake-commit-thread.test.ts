@@ -186,6 +186,9 @@ describe('IntakeCommitThread', () => {
     const { store } = open();
     const commits = thread(store);
     store.committer.useGate(commits);
+    // No waiting for the lock on the event loop's connection: were a batch of its own to run
+    // while the thread holds the lock, it would fail at once.
+    store.db.pragma('busy_timeout = 0');
     const jobs = await Promise.all(Array.from({ length: 30 }, (_, i) => job(store, i)));
     const mixed = jobs.flatMap((j, i) => [
       commits.commit(j),
@@ -194,6 +197,7 @@ describe('IntakeCommitThread', () => {
       ),
     ]);
     await Promise.all(mixed);
+    store.db.pragma('busy_timeout = 5000');
     store.committer.useGate(undefined);
     await commits.close();
     expect(store.audit.verify()).toEqual({ ok: true, rows: 60 });
@@ -206,13 +210,20 @@ describe('IntakeCommitThread', () => {
     await commits.commit(await job(store, 1));
     const second = await job(store, 2);
     store.db.exec('BEGIN IMMEDIATE');
+    const batches = commits.threadStats.batches;
     const done = commits.commit(second);
-    // Longer than one attempt waits for the lock, much shorter than all attempts together.
+    // Once the batch is on its way to the thread: longer than one attempt waits for the lock,
+    // much shorter than all attempts together.
+    while (commits.threadStats.batches === batches) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
     await new Promise((resolve) => setTimeout(resolve, 250));
     store.db.exec('COMMIT');
     expect((await done).result.duplicate).toBe(false);
     await commits.close();
     expect(commits.threadStats.failedJobs).toBe(0);
+    // The first attempt found the lock held: the batch was begun again.
+    expect(commits.threadStats.busyRetries).toBeGreaterThan(0);
     expect(store.samples.list().total).toBe(2);
   });
 

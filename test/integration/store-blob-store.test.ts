@@ -139,6 +139,17 @@ describe('BlobStore', () => {
     expect(blobs.listBlobFiles()).toEqual([SHA_A]);
   });
 
+  it('a directory sync resolves only after every sync that took directories before it', async () => {
+    // Two committers share the store: a second call must not find the dirty set taken by a
+    // first whose fsync is still running, and resolve before the folder is durable.
+    await blobs.storeWhole([Buffer.from('hello world')], SHA_A);
+    const order: string[] = [];
+    const first = blobs.syncDirs().then(() => order.push('first'));
+    const second = blobs.syncDirs().then(() => order.push('second'));
+    await Promise.all([first, second]);
+    expect(order).toEqual(['first', 'second']);
+  });
+
   it('storeWhole fails without creating the blob when its temp file cannot be written', async () => {
     fs.rmSync(blobs.tmpDir, { recursive: true });
     await expect(blobs.storeWhole([Buffer.from('x')], SHA_A)).rejects.toMatchObject({

@@ -48,7 +48,12 @@ export type CommitReply =
   /** Answer to `hold`: no batch is running, and none starts until `release`. */
   | { readonly op: 'held' }
   /** Outcomes of jobs committed (or refused) in one transaction. */
-  | { readonly op: 'committed'; readonly replies: readonly JobReply[] };
+  | {
+      readonly op: 'committed';
+      readonly replies: readonly JobReply[];
+      /** Times the batch was begun again because the other writer kept the lock. */
+      readonly busyRetries: number;
+    };
 
 /** An error in the form that crosses the thread boundary. */
 export function carryError(error: unknown): CarriedError {

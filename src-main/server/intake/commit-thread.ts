@@ -103,6 +103,8 @@ interface Started {
   /** It opened its connection: jobs sent to it from then on may have been committed. */
   ready: boolean;
   readonly exited: Promise<void>;
+  /** Callers of `acquire` waiting for this thread's `held`, in order. */
+  readonly holdWaiters: (() => void)[];
 }
 
 /** Counters for tests, health and the bench. */
@@ -115,6 +117,8 @@ export interface CommitThreadStats {
   readonly onEventLoop: number;
   /** Threads started (more than one after a thread stopped). */
   readonly threadsStarted: number;
+  /** Batches begun again because the event loop's connection kept the write lock. */
+  readonly busyRetries: number;
 }
 
 /**
@@ -131,12 +135,12 @@ export class IntakeCommitThread
   private broken: boolean;
   private readonly sent = new Map<number, Pending>();
   private readonly outstanding = new Set<Promise<unknown>>();
-  /** Callers of `acquire` waiting for the thread's `held`, in order. */
-  private holdWaiters: (() => void)[] = [];
+  /** Holds given out and not released yet. */
   private holding = 0;
   private nextSeq = 1;
   private onEventLoop = 0;
   private threadsStarted = 0;
+  private busyRetries = 0;
   private readonly script: string;
 
   constructor(private readonly options: CommitThreadOptions) {
@@ -168,6 +172,7 @@ export class IntakeCommitThread
       ...this.stats,
       onEventLoop: this.onEventLoop,
       threadsStarted: this.threadsStarted,
+      busyRetries: this.busyRetries,
     };
   }
 
@@ -188,7 +193,7 @@ export class IntakeCommitThread
         started.worker.postMessage({ op: 'release' } satisfies CommitRequest);
         if (this.holding === 0 && this.sent.size === 0) started.worker.unref();
       };
-      this.holdWaiters.push(() => resolve(release));
+      started.holdWaiters.push(() => resolve(release));
       this.holding++;
       started.worker.ref();
       started.worker.postMessage({ op: 'hold' } satisfies CommitRequest);
@@ -229,14 +234,20 @@ export class IntakeCommitThread
       for (const job of jobs) this.commitOnEventLoop(job);
       return;
     }
-    const started = (this.current ??= this.start());
-    for (const job of jobs) this.sent.set(job.seq, job);
-    started.worker.ref();
-    const request: CommitRequest = {
-      op: 'batch',
-      jobs: jobs.map(({ seq, job }) => ({ seq, job })),
-    };
-    started.worker.postMessage(request);
+    try {
+      const started = (this.current ??= this.start());
+      const request: CommitRequest = {
+        op: 'batch',
+        jobs: jobs.map(({ seq, job }) => ({ seq, job })),
+      };
+      started.worker.postMessage(request);
+      for (const job of jobs) this.sent.set(job.seq, job);
+      started.worker.ref();
+    } catch (error) {
+      // No thread could be started, or a job could not be sent: none of them reached it.
+      log.error('handing a batch to the intake commit thread failed', { error: String(error) });
+      for (const job of jobs) this.fail(job, error);
+    }
   }
 
   private start(): Started {
@@ -252,17 +263,23 @@ export class IntakeCommitThread
         : {}),
     };
     const worker = new Worker(this.script, { workerData: data });
+    const holdWaiters: (() => void)[] = [];
+    let failure: Error | undefined;
     const exited = new Promise<void>((resolve) =>
-      worker.once('exit', () => {
+      worker.once('exit', (code) => {
         // A thread that has ended holds no lock: whoever waits for it to pause goes on.
-        for (const wake of this.holdWaiters.splice(0)) wake();
+        for (const wake of holdWaiters.splice(0)) wake();
+        // Acted on only now: 'exit' comes after every message the thread sent ('error' may
+        // overtake a 'ready' or 'committed' still on its way).
+        this.stopped(started, failure ?? new Error(`exit code ${code}`));
         resolve();
       }),
     );
-    const started: Started = { worker, ready: false, exited };
+    const started: Started = { worker, ready: false, exited, holdWaiters };
     worker.on('message', (reply: CommitReply) => this.receive(started, reply));
-    worker.once('error', (error) => this.stopped(started, error));
-    worker.once('exit', (code) => this.stopped(started, new Error(`exit code ${code}`)));
+    worker.once('error', (error) => {
+      failure = error;
+    });
     // An idle thread must not keep a finished process alive.
     worker.unref();
     return started;
@@ -274,7 +291,7 @@ export class IntakeCommitThread
       return;
     }
     if (reply.op === 'held') {
-      this.holdWaiters.shift()?.();
+      started.holdWaiters.shift()?.();
       return;
     }
     if (reply.op === 'unavailable') {
@@ -287,6 +304,7 @@ export class IntakeCommitThread
       this.reroute();
       return;
     }
+    this.busyRetries += reply.busyRetries;
     for (const outcome of reply.replies) {
       const job = this.sent.get(outcome.seq);
       if (!job) continue;

@@ -27,7 +27,8 @@ import { commitIntake, type IntakeCommitted, type IntakeRepos } from './intake-c
 const BUSY_ATTEMPTS = 12;
 
 function isBusy(error: unknown): boolean {
-  return (error as { code?: unknown } | null)?.code === 'SQLITE_BUSY';
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_RECOVERY';
 }
 
 const port = parentPort;
@@ -61,6 +62,10 @@ function open(): { db: Database.Database; commitAll: (jobs: NumberedJob[]) => Jo
           const value = runJob(() => commitIntake(repos, job)) as IntakeCommitted;
           return { seq, ok: true, value };
         } catch (error) {
+          // Some failures (disk full, I/O error) make SQLite roll back the whole transaction:
+          // the jobs before this one are gone too, and later ones would run outside it. The
+          // batch fails as a whole then.
+          if (!db.inTransaction) throw error;
           return { seq, ok: false, error: carryError(error) };
         }
       }),
@@ -95,6 +100,7 @@ if (opened) {
     waiting = [];
     if (jobs.length === 0) return;
     let replies: JobReply[] | undefined;
+    let busyRetries = 0;
     for (let attempt = 1; replies === undefined; attempt++) {
       try {
         replies = commitAll(jobs);
@@ -102,13 +108,16 @@ if (opened) {
         // The event loop's connection held the write lock for a whole busy timeout (a long
         // administrator's operation): BEGIN failed before any job ran, so the batch is tried
         // again rather than failing forwards that would only be sent again.
-        if (isBusy(error) && attempt < BUSY_ATTEMPTS) continue;
+        if (isBusy(error) && attempt < BUSY_ATTEMPTS) {
+          busyRetries++;
+          continue;
+        }
         // BEGIN or COMMIT failed: nothing of the batch is in the database.
         const carried = carryError(error);
         replies = jobs.map(({ seq }) => ({ seq, ok: false, error: carried }));
       }
     }
-    post({ op: 'committed', replies });
+    post({ op: 'committed', replies, busyRetries });
   };
 
   const schedule = (): void => {

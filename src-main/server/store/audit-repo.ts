@@ -5,6 +5,7 @@
  */
 import { hash } from 'node:crypto';
 import type Database from 'better-sqlite3';
+import { writeTransaction } from './database.js';
 
 /** `prev_hash` of the first row. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -110,7 +111,12 @@ export class AuditRepo {
   /** The newest row's seq and hash, read once and then kept in step with our own appends. */
   private head: { seq: number; hash: string } | undefined;
 
-  constructor(db: Database.Database) {
+  private readonly appendTx: (entry: AuditEntry) => AuditRow;
+  private readonly withTx: (work: () => unknown) => unknown;
+
+  constructor(private readonly db: Database.Database) {
+    this.appendTx = writeTransaction(db, (entry: AuditEntry) => this.appendHere(entry));
+    this.withTx = writeTransaction(db, (work: () => unknown) => work());
     this.headStmt = db.prepare('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1');
     // The guard makes a stale cached head (its row rolled back with a failed transaction)
     // insert nothing instead of forking the chain; append then re-reads the head.
@@ -125,8 +131,26 @@ export class AuditRepo {
     this.countStmt = db.prepare('SELECT count(*) AS n FROM audit');
   }
 
-  /** Append one row to the chain and return it as stored. */
+  /**
+   * Append one row to the chain and return it as stored. Outside a transaction it opens one:
+   * reading the head and inserting after it must happen under the write lock, or the database's
+   * other writer (intake's commit thread, which appends for every sample) could move the head
+   * between the two.
+   */
   append(entry: AuditEntry): AuditRow {
+    return this.db.inTransaction ? this.appendHere(entry) : this.appendTx(entry);
+  }
+
+  /** Run `change` and append `entry` about it in one transaction; returns what `change` did. */
+  recordWith<T>(entry: AuditEntry, change: () => T): T {
+    return this.withTx(() => {
+      const result = change();
+      this.appendHere(entry);
+      return result;
+    }) as T;
+  }
+
+  private appendHere(entry: AuditEntry): AuditRow {
     for (let attempt = 0; attempt < 2; attempt++) {
       const head = this.currentHead();
       const fields = {

@@ -162,6 +162,8 @@ export class BlobStore {
   readonly tmpDir: string;
   /** Directories whose entries changed since the last `syncDirs`. */
   private dirty = new Set<string>();
+  /** The last `syncDirs` call (each waits for the one before it). */
+  private syncing: Promise<void> = Promise.resolve();
   /** Per-blob chain that serialises install and remove of the same hash. */
   private readonly locks = new Map<string, Promise<unknown>>();
   /** Blobs an intake is about to commit; `remove` leaves them alone. */
@@ -265,8 +267,20 @@ export class BlobStore {
     };
   }
 
-  /** Fsync every directory changed since the last call, once each (one call per group commit). */
-  async syncDirs(): Promise<void> {
+  /**
+   * Fsync every directory changed before this call, once each (one call per group commit).
+   * Resolves only once every directory marked before it is durable: calls run one after
+   * another, because two committers share the store (the event loop's and intake's thread).
+   * Were they to overlap, a second call could find the dirty set already taken by a first
+   * whose fsync is still running (or then fails), and let its batch commit too early.
+   */
+  syncDirs(): Promise<void> {
+    const run = this.syncing.catch(() => undefined).then(() => this.syncDirtyNow());
+    this.syncing = run;
+    return run;
+  }
+
+  private async syncDirtyNow(): Promise<void> {
     const dirs = [...this.dirty];
     this.dirty = new Set();
     // Windows cannot open a directory for fsync; NTFS journals the rename itself.

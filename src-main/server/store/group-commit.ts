@@ -155,6 +155,9 @@ export class GroupCommitter extends SyncedBatches<Job> {
         try {
           job.outcome = { ok: true, value: runJob(job.work) };
         } catch (error) {
+          // A failure that made SQLite roll back the whole transaction (disk full, I/O error)
+          // takes the batch with it: later jobs would otherwise run outside any transaction.
+          if (!db.inTransaction) throw error;
           job.outcome = { ok: false, error };
         }
       }
