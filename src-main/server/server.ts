@@ -288,6 +288,8 @@ export async function startQuarantineServer(options: ServerOptions): Promise<Run
       dirs: store.blobs,
       fallback: new EventLoopCommitter(store),
       autocheckpointPages: FALLBACK_AUTOCHECKPOINT_PAGES,
+      // Said in the Quarantine Log too, where administrators look.
+      onFallback: (message) => qlog.error('intake', message),
     });
     // The event loop's own batches (scan results, the agent) pause the thread while they commit.
     openedStore.committer.useGate(intakeCommits);
@@ -336,6 +338,8 @@ export async function startQuarantineServer(options: ServerOptions): Promise<Run
       },
       health: () => ({
         samples: openedStore.samples.countsByStatus(),
+        // A monitor can see intake fall back to committing on the event loop.
+        intakeCommits: intakeCommits.threadStats,
         quota: {
           usedBytes: quota.usedBytes,
           maxBytes: config.get().general.maxSizeMB * MiB,

@@ -56,11 +56,19 @@ async function serve(
     });
   });
   servers.push(server);
+  const { forwarder } = await listenWithForwarder(server);
+  return { seen, forwarder };
+}
+
+/** Listen on a loopback port and make a forwarder to it (closed after the test). */
+async function listenWithForwarder(
+  server: net.Server,
+): Promise<{ forwarder: RawForwarder; port: number }> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const forwarder = new RawForwarder('127.0.0.1', port);
   forwarders.push(forwarder);
-  return { seen, forwarder };
+  return { forwarder, port };
 }
 
 /**
@@ -83,11 +91,7 @@ async function rawServe(
     });
   });
   rawServers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  const forwarder = new RawForwarder('127.0.0.1', port);
-  forwarders.push(forwarder);
-  return { forwarder, port };
+  return listenWithForwarder(server);
 }
 
 const body = Buffer.from('scrambled bytes');

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -12,17 +11,15 @@ import type { IntakeJob } from '../../src-main/server/intake/intake-commit.js';
 import { FALLBACK_AUTOCHECKPOINT_PAGES } from '../../src-main/server/store/checkpointer.js';
 import { openStore, StoreError, type Store } from '../../src-main/server/store/index.js';
 import { TargetsRepo } from '../../src-main/server/store/targets-repo.js';
+import { tempDir } from '../helpers/temp.js';
 
-const dirs: string[] = [];
 const stores: Store[] = [];
 afterEach(() => {
   for (const store of stores.splice(0)) store.close();
-  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 });
 
 function open(): { store: Store; dataDir: string } {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cq-ct-'));
-  dirs.push(dataDir);
+  const dataDir = tempDir('cq-ct-');
   const store = openStore({ dataDir });
   stores.push(store);
   return { store, dataDir };
@@ -83,7 +80,13 @@ describe('IntakeCommitThread', () => {
     expect(done[7]!.logged).toBe(`quarantined s7.exe from host-3 as sample ${done[7]!.result.id}`);
     expect(done[7]!.target).toMatchObject({ host: 'host-3', managed: true });
     const stats = commits.threadStats;
-    expect(stats).toMatchObject({ jobs: 60, failedJobs: 0, onEventLoop: 0, threadsStarted: 1 });
+    expect(stats).toMatchObject({
+      mode: 'thread',
+      jobs: 60,
+      failedJobs: 0,
+      onEventLoop: 0,
+      threadsStarted: 1,
+    });
     expect(stats.batches).toBeLessThan(60);
 
     // Everything is on disk and consistent when read back through a new connection.
@@ -229,28 +232,44 @@ describe('IntakeCommitThread', () => {
 
   it('commits on the event loop when the thread script is missing', async () => {
     const { store } = open();
-    const commits = thread(store, { script: path.join(os.tmpdir(), 'no-such-commit-worker.js') });
+    const told: string[] = [];
+    const commits = thread(store, {
+      script: path.join(os.tmpdir(), 'no-such-commit-worker.js'),
+      onFallback: (message) => told.push(message),
+    });
     const done = await Promise.all([
       commits.commit(await job(store, 1)),
       commits.commit(await job(store, 2)),
     ]);
     await commits.close();
     expect(done.map((d) => d.result.duplicate)).toEqual([false, false]);
-    expect(commits.threadStats).toMatchObject({ onEventLoop: 2, threadsStarted: 0 });
+    expect(commits.threadStats).toMatchObject({
+      mode: 'event-loop',
+      onEventLoop: 2,
+      threadsStarted: 0,
+    });
+    expect(told).toEqual([expect.stringMatching(/script .*no-such-commit-worker\.js is missing/)]);
     expect(store.samples.list().total).toBe(2);
   });
 
   it('commits on the event loop when the thread cannot open the database', async () => {
     const { store, dataDir } = open();
     // A folder where the database file should be: the thread's open fails.
-    const commits = thread(store, { file: dataDir });
+    const told: string[] = [];
+    const commits = thread(store, { file: dataDir, onFallback: (message) => told.push(message) });
     const done = await Promise.all([
       commits.commit(await job(store, 1)),
       commits.commit(await job(store, 2)),
     ]);
     await commits.close();
     expect(new Set(done.map((d) => d.result.id)).size).toBe(2);
-    expect(commits.threadStats).toMatchObject({ onEventLoop: 2, failedJobs: 0 });
+    expect(commits.threadStats).toMatchObject({
+      mode: 'event-loop',
+      onEventLoop: 2,
+      failedJobs: 0,
+    });
+    // Said once, however many jobs went to the event loop.
+    expect(told).toEqual([expect.stringMatching(/cannot open the database/)]);
     expect(store.samples.list().total).toBe(2);
   });
 

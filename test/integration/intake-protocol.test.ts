@@ -551,11 +551,18 @@ describe('§4.2 routes', () => {
     expect(res.body.length).toBeGreaterThan(0);
   });
 
-  it('health reports sample counts and quota', async () => {
+  it('health reports sample counts, quota and where intake commits', async () => {
     const res = await rawRequest({ port: server.intakePort, method: 'GET', path: '/health' });
-    const body = JSON.parse(res.body) as { status: string; quota: { maxBytes: number } };
+    const body = JSON.parse(res.body) as {
+      status: string;
+      quota: { maxBytes: number };
+      intakeCommits: { mode: string; jobs: number; onEventLoop: number; threadsStarted: number };
+    };
     expect(body.status).toBe('ok');
     expect(body.quota.maxBytes).toBe(500 * 1024 * 1024);
+    // The tests above forwarded samples: all committed on the one commit thread.
+    expect(body.intakeCommits).toMatchObject({ mode: 'thread', onEventLoop: 0, threadsStarted: 1 });
+    expect(body.intakeCommits.jobs).toBeGreaterThan(0);
   });
 });
 

@@ -5,7 +5,6 @@
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
@@ -18,21 +17,15 @@ import {
 } from '../../src-main/server/store/index.js';
 import { FALLBACK_AUTOCHECKPOINT_PAGES } from '../../src-main/server/store/checkpointer.js';
 import { setLogSink, type LogRecord } from '../../src-main/log/logger.js';
+import { tempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait.js';
 
-const dirs: string[] = [];
 const stores: Store[] = [];
-function tempDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cq-ckpt-'));
-  dirs.push(dir);
-  return dir;
-}
 afterEach(async () => {
   for (const store of stores.splice(0)) {
     store.close();
     await store.checkpointer?.close();
   }
-  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 });
 
 function open(dataDir: string, backgroundCheckpoints: boolean): Store {

@@ -21,7 +21,7 @@ import {
   type WriteGate,
 } from '../store/group-commit.js';
 import type { Store } from '../store/index.js';
-import { StoreError, type StoreErrorCode } from '../store/store-error.js';
+import { StoreError, storeClosed, type StoreErrorCode } from '../store/store-error.js';
 import { TargetsRepo } from '../store/targets-repo.js';
 import type {
   CarriedError,
@@ -66,7 +66,7 @@ export class EventLoopCommitter implements IntakeCommitter {
   }
 
   commit(job: IntakeJob): Promise<IntakeCommitted> {
-    if (this.closed) return Promise.reject(closedError());
+    if (this.closed) return Promise.reject(storeClosed());
     return this.store.committer.commit(() => commitIntake(this.repos, job));
   }
 
@@ -87,6 +87,8 @@ export interface CommitThreadOptions extends Omit<CommitThreadData, 'file'> {
   readonly fallback: IntakeCommitter;
   /** The compiled `commit-worker.js` (tests point elsewhere). */
   readonly script?: string;
+  /** Told once, with the reason, when intake falls back to committing on the event loop. */
+  readonly onFallback?: (reason: string) => void;
 }
 
 /** A job waiting for its directory fsyncs or its reply. */
@@ -107,8 +109,10 @@ interface Started {
   readonly holdWaiters: (() => void)[];
 }
 
-/** Counters for tests, health and the bench. */
+/** Where intake commits and how it went, for `/health`, tests and the bench. */
 export interface CommitThreadStats {
+  /** `thread` normally; `event-loop` once no thread could open the database. */
+  readonly mode: 'thread' | 'event-loop';
   readonly batches: number;
   readonly jobs: number;
   readonly failedJobs: number;
@@ -132,7 +136,7 @@ export class IntakeCommitThread
 {
   private current: Started | undefined;
   /** No thread can open the database here: everything goes to the fallback. */
-  private broken: boolean;
+  private broken = false;
   private readonly sent = new Map<number, Pending>();
   private readonly outstanding = new Set<Promise<unknown>>();
   /** Holds given out and not released yet. */
@@ -146,16 +150,12 @@ export class IntakeCommitThread
   constructor(private readonly options: CommitThreadOptions) {
     super(options.dirs);
     this.script = options.script ?? workerScriptBeside(import.meta.url, 'commit-worker');
-    this.broken = !fs.existsSync(this.script);
-    if (this.broken) {
-      log.error('the intake commit thread is missing: committing on the event loop', {
-        script: this.script,
-      });
-    } else this.current = this.start();
+    if (fs.existsSync(this.script)) this.current = this.start();
+    else this.fallBack(`its script ${this.script} is missing`);
   }
 
   commit(job: IntakeJob): Promise<IntakeCommitted> {
-    if (this.closed) return Promise.reject(closedError());
+    if (this.closed) return Promise.reject(storeClosed());
     const done = new Promise<IntakeCommitted>((resolve, reject) => {
       this.enqueue({ seq: this.nextSeq++, job, resolve, reject });
     });
@@ -169,6 +169,7 @@ export class IntakeCommitThread
 
   get threadStats(): CommitThreadStats {
     return {
+      mode: this.broken ? 'event-loop' : 'thread',
       ...this.stats,
       onEventLoop: this.onEventLoop,
       threadsStarted: this.threadsStarted,
@@ -296,12 +297,8 @@ export class IntakeCommitThread
     }
     if (reply.op === 'unavailable') {
       // Nothing sent to it was committed: those jobs, and all later ones, go to the event loop.
-      log.error('the intake commit thread cannot open the database: committing on the event loop', {
-        error: reply.message,
-      });
-      this.broken = true;
       if (this.current === started) this.current = undefined;
-      this.reroute();
+      this.fallBack(`it cannot open the database (${reply.message})`);
       return;
     }
     this.busyRetries += reply.busyRetries;
@@ -321,11 +318,7 @@ export class IntakeCommitThread
     this.current = undefined;
     if (!started.ready) {
       // It never opened its connection: nothing sent to it was committed.
-      log.error('the intake commit thread could not start: committing on the event loop', {
-        error: String(error),
-      });
-      this.broken = true;
-      this.reroute();
+      this.fallBack(`it could not start (${error.message})`);
       return;
     }
     // Jobs it had may or may not have committed; they fail (500) and their senders retry,
@@ -338,8 +331,19 @@ export class IntakeCommitThread
     }
   }
 
-  /** Send the jobs a thread never committed to the event loop. */
-  private reroute(): void {
+  /**
+   * From now on commit on the event loop, starting with the jobs a thread was sent and never
+   * committed.
+   */
+  private fallBack(reason: string): void {
+    this.broken = true;
+    const message = `intake commits on the event loop from now on: the commit thread failed, ${reason}`;
+    log.error(message);
+    try {
+      this.options.onFallback?.(message);
+    } catch (error) {
+      log.error('reporting the fallback failed', { error: String(error) });
+    }
     const jobs = [...this.sent.values()];
     this.sent.clear();
     for (const job of jobs) this.commitOnEventLoop(job);
@@ -356,10 +360,6 @@ export class IntakeCommitThread
     this.counters.failedJobs++;
     job.reject(error);
   }
-}
-
-function closedError(): StoreError {
-  return new StoreError('closed', 'the store is closed');
 }
 
 /** The error a thread reported, as the event loop's callers know it. */

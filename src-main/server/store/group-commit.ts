@@ -5,7 +5,7 @@
 import type Database from 'better-sqlite3';
 import { writeTransaction } from './database.js';
 import { createLogger } from '../../log/logger.js';
-import { StoreError } from './store-error.js';
+import { storeClosed } from './store-error.js';
 
 const log = createLogger('store');
 
@@ -170,7 +170,7 @@ export class GroupCommitter extends SyncedBatches<Job> {
    * refers to must already be installed, so that this batch's directory fsync covers them.
    */
   commit<T>(work: () => T): Promise<T> {
-    if (this.closed) return Promise.reject(new StoreError('closed', 'the store is closed'));
+    if (this.closed) return Promise.reject(storeClosed());
     return new Promise<T>((resolve, reject) => {
       this.enqueue({ work, resolve: resolve as (value: unknown) => void, reject });
     });

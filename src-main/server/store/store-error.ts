@@ -18,3 +18,8 @@ export class StoreError extends Error {
     this.name = 'StoreError';
   }
 }
+
+/** The refusal of work handed to a committer after it was closed. */
+export function storeClosed(): StoreError {
+  return new StoreError('closed', 'the store is closed');
+}
