@@ -4,7 +4,11 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src-main/server/store/database.js';
 import { AuditRepo } from '../../src-main/server/store/audit-repo.js';
-import { GroupCommitter, type WriteGate } from '../../src-main/server/store/group-commit.js';
+import {
+  createBatchRunner,
+  GroupCommitter,
+  type WriteGate,
+} from '../../src-main/server/store/group-commit.js';
 import { openStore, type Store } from '../../src-main/server/store/index.js';
 import { setLogSink, type LogRecord } from '../../src-main/log/logger.js';
 
@@ -203,5 +207,30 @@ describe('GroupCommitter', () => {
     store.committer.useGate(undefined);
     await store.committer.close();
     store.close();
+  });
+
+  it('fails a whole batch, leaving nothing, when a job makes SQLite roll back the transaction', () => {
+    const db = openDatabase(path.join(tempDir(), 'batch.db'));
+    db.exec(`
+      CREATE TABLE t (v TEXT);
+      CREATE TRIGGER t_boom BEFORE INSERT ON t WHEN NEW.v = 'boom'
+        BEGIN SELECT RAISE(ROLLBACK, 'the whole transaction is gone'); END;
+    `);
+    const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
+    const { runBatch } = createBatchRunner(db);
+    // An ordinary failure stays with its job.
+    const outcomes = runBatch([
+      () => insert.run('a'),
+      (): unknown => JSON.parse('{') as unknown,
+      () => insert.run('b'),
+    ]);
+    expect(outcomes.map((o) => o.ok)).toEqual([true, false, true]);
+    // A rollback of the whole transaction fails the batch: no job after it runs on its own.
+    expect(() =>
+      runBatch([() => insert.run('c'), () => insert.run('boom'), () => insert.run('d')]),
+    ).toThrow(/the whole transaction is gone/);
+    expect(db.inTransaction).toBe(false);
+    expect(db.prepare('SELECT v FROM t ORDER BY rowid').pluck().all()).toEqual(['a', 'b']);
+    db.close();
   });
 });

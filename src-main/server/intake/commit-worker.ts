@@ -8,7 +8,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 import { AuditRepo } from '../store/audit-repo.js';
 import { BlobsRepo } from '../store/blobs-repo.js';
-import { openDatabase, writeTransaction } from '../store/database.js';
+import { openDatabase } from '../store/database.js';
+import { createBatchRunner } from '../store/group-commit.js';
 import { ErrorsRepo } from '../store/errors-repo.js';
 import { LogRepo } from '../store/log-repo.js';
 import { SamplesRepo } from '../store/samples-repo.js';
@@ -48,7 +49,7 @@ function open(): { db: Database.Database; commitAll: (jobs: NumberedJob[]) => Jo
     const audit = new AuditRepo(db);
     const blobs = new BlobsRepo(db);
     const samples = new SamplesRepo(db, { audit, blobs, errors: new ErrorsRepo(db) });
-    const runJob = writeTransaction(db, (work: () => unknown) => work());
+    const { runBatch, runJob } = createBatchRunner(db);
     const repos: IntakeRepos = {
       samples,
       blobs,
@@ -56,20 +57,20 @@ function open(): { db: Database.Database; commitAll: (jobs: NumberedJob[]) => Jo
       targets: new TargetsRepo(db),
       nested: <T>(work: () => T): T => runJob(work) as T,
     };
-    const commitAll = writeTransaction(db, (jobs: NumberedJob[]): JobReply[] =>
-      jobs.map(({ seq, job }): JobReply => {
-        try {
-          const value = runJob(() => commitIntake(repos, job)) as IntakeCommitted;
-          return { seq, ok: true, value };
-        } catch (error) {
-          // Some failures (disk full, I/O error) make SQLite roll back the whole transaction:
-          // the jobs before this one are gone too, and later ones would run outside it. The
-          // batch fails as a whole then.
-          if (!db.inTransaction) throw error;
-          return { seq, ok: false, error: carryError(error) };
-        }
-      }),
-    );
+    // Throws, with nothing committed, when the batch as a whole fails (see BatchRunner).
+    const commitAll = (jobs: NumberedJob[]): JobReply[] =>
+      runBatch(
+        jobs.map(
+          ({ job }) =>
+            () =>
+              commitIntake(repos, job),
+        ),
+      ).map((outcome, i): JobReply => {
+        const seq = jobs[i]!.seq;
+        return outcome.ok
+          ? { seq, ok: true, value: outcome.value as IntakeCommitted }
+          : { seq, ok: false, error: carryError(outcome.error) };
+      });
     return { db, commitAll };
   } catch (error) {
     db.close();

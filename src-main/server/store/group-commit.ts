@@ -36,7 +36,39 @@ interface Job {
   readonly work: () => unknown;
   readonly resolve: (value: unknown) => void;
   readonly reject: (reason: unknown) => void;
-  outcome?: { ok: true; value: unknown } | { ok: false; error: unknown };
+}
+
+/** How one job of a batch ended. */
+export type JobOutcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/** Runs batches of jobs on one connection (`createBatchRunner`). */
+export interface BatchRunner {
+  /**
+   * Run `works` in one immediate transaction, each in a savepoint of its own: one that throws
+   * is rolled back alone and the rest still commit. Throws, with nothing committed, when BEGIN
+   * or COMMIT fails, or when a job's failure made SQLite roll back the whole transaction (disk
+   * full, I/O error): later jobs would otherwise run outside any transaction.
+   */
+  readonly runBatch: (works: readonly (() => unknown)[]) => JobOutcome[];
+  /** Run `work` in a savepoint of its own (inside a job: rolled back alone if it throws). */
+  readonly runJob: (work: () => unknown) => unknown;
+}
+
+/** The batch rule shared by the event loop's committer and intake's commit thread. */
+export function createBatchRunner(db: Database.Database): BatchRunner {
+  // A nested better-sqlite3 transaction is a savepoint.
+  const runJob = writeTransaction(db, (work: () => unknown) => work());
+  const runBatch = writeTransaction(db, (works: readonly (() => unknown)[]) =>
+    works.map((work): JobOutcome => {
+      try {
+        return { ok: true, value: runJob(work) };
+      } catch (error) {
+        if (!db.inTransaction) throw error;
+        return { ok: false, error };
+      }
+    }),
+  );
+  return { runBatch, runJob };
 }
 
 /** How a batch's directory fsyncs ended. */
@@ -141,27 +173,11 @@ export abstract class SyncedBatches<J> {
  * time.
  */
 export class GroupCommitter extends SyncedBatches<Job> {
-  private readonly runBatch: (jobs: Job[]) => void;
-  private readonly runJob: (work: () => unknown) => unknown;
+  private readonly runner: BatchRunner;
 
   constructor(db: Database.Database, dirs: DirectorySyncer) {
     super(dirs);
-    // A nested better-sqlite3 transaction is a savepoint: a throwing job rolls back only its
-    // own writes and the rest of the batch still commits.
-    const runJob = writeTransaction(db, (work: () => unknown) => work());
-    this.runJob = runJob;
-    this.runBatch = writeTransaction(db, (jobs: Job[]) => {
-      for (const job of jobs) {
-        try {
-          job.outcome = { ok: true, value: runJob(job.work) };
-        } catch (error) {
-          // A failure that made SQLite roll back the whole transaction (disk full, I/O error)
-          // takes the batch with it: later jobs would otherwise run outside any transaction.
-          if (!db.inTransaction) throw error;
-          job.outcome = { ok: false, error };
-        }
-      }
-    });
+    this.runner = createBatchRunner(db);
   }
 
   /**
@@ -181,7 +197,7 @@ export class GroupCommitter extends SyncedBatches<Job> {
    * only its writes are rolled back and the error is passed on for the job to handle.
    */
   nested<T>(work: () => T): T {
-    return this.runJob(work) as T;
+    return this.runner.runJob(work) as T;
   }
 
   /** Resolves when every job queued so far has settled. */
@@ -197,9 +213,10 @@ export class GroupCommitter extends SyncedBatches<Job> {
 
   protected dispatch(batch: Job[], synced: SyncOutcome): void {
     this.countBatch(batch.length);
+    let outcomes: JobOutcome[];
     try {
       if (!synced.ok) throw synced.error;
-      this.runBatch(batch);
+      outcomes = this.runner.runBatch(batch.map((job) => job.work));
     } catch (error) {
       // The directory fsync or the commit itself failed: nothing in the batch is durable.
       log.error('group commit failed', { jobs: batch.length, error: String(error) });
@@ -207,13 +224,13 @@ export class GroupCommitter extends SyncedBatches<Job> {
       for (const job of batch) job.reject(error);
       return;
     }
-    for (const job of batch) {
-      const outcome = job.outcome;
-      if (outcome?.ok) job.resolve(outcome.value);
+    batch.forEach((job, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome.ok) job.resolve(outcome.value);
       else {
         this.counters.failedJobs++;
-        job.reject(outcome?.error ?? new Error('job did not run'));
+        job.reject(outcome.error);
       }
-    }
+    });
   }
 }
